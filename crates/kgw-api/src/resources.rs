@@ -1,0 +1,221 @@
+//! [`Resources`]: every loaded object, indexed by kind, namespace and name, in input order, each
+//! with the place it was loaded from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::defaults::ApplyDefaults;
+use crate::gateway::{
+    BackendTlsPolicy, Gateway, GatewayClass, GrpcRoute, HttpRoute, ReferenceGrant,
+};
+use crate::k8s::{Namespace, Secret, Service};
+use crate::kgateway::{Backend, BackendConfigPolicy};
+use crate::load::yaml::{FieldPositions, Position};
+use crate::resource::{ObjectKey, Resource};
+
+/// Where an object was loaded from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The file (`-` for standard input).
+    pub file: Arc<str>,
+    /// 0-based index of the document among the file's non-empty documents.
+    pub document: usize,
+    /// Where the object starts.
+    pub position: Position,
+    /// Where each of its fields is.
+    pub fields: Arc<FieldPositions>,
+}
+
+impl Source {
+    /// The position of a field (`spec.rules[0].backendRefs[1].port`), or of its closest written
+    /// ancestor when the field itself is not in the manifest.
+    pub fn field(&self, path: &str) -> Position {
+        self.fields.get(path).unwrap_or(self.position)
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.position.line)
+    }
+}
+
+/// An object and where it came from (`None` for objects built in code or read from a cluster).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored<T> {
+    /// The object.
+    pub object: T,
+    /// Its source, when it was loaded from a manifest.
+    pub source: Option<Source>,
+}
+
+/// The objects of one kind, by namespace and name, in insertion order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store<T> {
+    items: IndexMap<ObjectKey, Stored<T>>,
+}
+
+impl<T> Default for Store<T> {
+    fn default() -> Self {
+        Self {
+            items: IndexMap::new(),
+        }
+    }
+}
+
+impl<T: Resource> Store<T> {
+    /// The object with this namespace and name (`""` namespace for cluster-scoped kinds).
+    pub fn get(&self, namespace: &str, name: &str) -> Option<&Stored<T>> {
+        self.items.get(&ObjectKey::new(namespace, name))
+    }
+
+    /// Inserts or replaces an object, returning the one it replaced.
+    pub fn insert(&mut self, object: T, source: Option<Source>) -> Option<Stored<T>> {
+        let key = key_of(&object);
+        self.items.insert(key, Stored { object, source })
+    }
+
+    /// Removes an object, keeping the order of the others.
+    pub fn remove(&mut self, namespace: &str, name: &str) -> Option<Stored<T>> {
+        self.items.shift_remove(&ObjectKey::new(namespace, name))
+    }
+
+    /// Objects in insertion order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Stored<T>> {
+        self.items.values()
+    }
+
+    /// Objects with their keys, in insertion order.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = (&ObjectKey, &Stored<T>)> {
+        self.items.iter()
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+fn key_of<T: Resource>(object: &T) -> ObjectKey {
+    let namespace = if T::NAMESPACED {
+        object.metadata().namespace()
+    } else {
+        ""
+    };
+    ObjectKey::new(namespace, object.metadata().name())
+}
+
+/// Every object kgw reads, by kind.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resources {
+    /// GatewayClasses.
+    pub gateway_classes: Store<GatewayClass>,
+    /// Gateways.
+    pub gateways: Store<Gateway>,
+    /// HTTPRoutes.
+    pub http_routes: Store<HttpRoute>,
+    /// GRPCRoutes (recognised; not resolved).
+    pub grpc_routes: Store<GrpcRoute>,
+    /// ReferenceGrants (v1 and v1beta1).
+    pub reference_grants: Store<ReferenceGrant>,
+    /// BackendTLSPolicies.
+    pub backend_tls_policies: Store<BackendTlsPolicy>,
+    /// kgateway Backends.
+    pub backends: Store<Backend>,
+    /// kgateway BackendConfigPolicies.
+    pub backend_config_policies: Store<BackendConfigPolicy>,
+    /// Services.
+    pub services: Store<Service>,
+    /// Namespaces.
+    pub namespaces: Store<Namespace>,
+    /// Secrets (names and key names only).
+    pub secrets: Store<Secret>,
+    /// Objects of kinds kgw does not read, counted by `apiVersion kind` (`apps/v1 Deployment`).
+    pub skipped: IndexMap<String, usize>,
+}
+
+/// A kind that [`Resources`] keeps, with the store that holds it.
+pub trait Indexed: Resource {
+    /// The store of this kind.
+    fn store(resources: &Resources) -> &Store<Self>;
+    /// The store of this kind, mutably.
+    fn store_mut(resources: &mut Resources) -> &mut Store<Self>;
+}
+
+macro_rules! indexed {
+    ($($ty:ty => $field:ident),+ $(,)?) => {
+        $(impl Indexed for $ty {
+            fn store(resources: &Resources) -> &Store<Self> {
+                &resources.$field
+            }
+            fn store_mut(resources: &mut Resources) -> &mut Store<Self> {
+                &mut resources.$field
+            }
+        })+
+
+        impl Resources {
+            /// Number of objects of every kind kgw reads (skipped kinds not counted).
+            pub fn len(&self) -> usize {
+                0 $(+ self.$field.len())+
+            }
+
+            /// A copy with [`ApplyDefaults`] applied to every object.
+            pub fn defaulted(&self) -> Resources {
+                let mut out = self.clone();
+                $(for stored in out.$field.items.values_mut() {
+                    let namespace = stored.object.metadata().namespace().to_owned();
+                    stored.object.apply_defaults(&namespace);
+                })+
+                out
+            }
+        }
+    };
+}
+
+indexed! {
+    GatewayClass => gateway_classes,
+    Gateway => gateways,
+    HttpRoute => http_routes,
+    GrpcRoute => grpc_routes,
+    ReferenceGrant => reference_grants,
+    BackendTlsPolicy => backend_tls_policies,
+    Backend => backends,
+    BackendConfigPolicy => backend_config_policies,
+    Service => services,
+    Namespace => namespaces,
+    Secret => secrets,
+}
+
+impl Resources {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether no object of a kind kgw reads is present.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The store of one kind: `resources.store::<HttpRoute>()`.
+    pub fn store<T: Indexed>(&self) -> &Store<T> {
+        T::store(self)
+    }
+
+    /// One object by kind, namespace and name.
+    pub fn get<T: Indexed>(&self, namespace: &str, name: &str) -> Option<&T> {
+        T::store(self).get(namespace, name).map(|s| &s.object)
+    }
+
+    /// Inserts or replaces an object built in code (no source), returning the one it replaced.
+    pub fn insert<T: Indexed>(&mut self, object: T) -> Option<T> {
+        T::store_mut(self).insert(object, None).map(|s| s.object)
+    }
+}
