@@ -7,6 +7,9 @@
 //! | module | crate | owns |
 //! |---|---|---|
 //! | [`api`] | `kgw-api` | typed resources, defaulting, manifest loading with source locations |
+//! | [`validate`] | `kgw-validate` | field rules, references, ReferenceGrant, Gateway API status |
+//! | [`resolve`] | `kgw-resolve` | routing table and request resolution |
+//! | [`rewrite`] | `kgw-rewrite` | filter semantics on `http` types, Lambda payload transforms |
 //!
 //! ```
 //! let resources = kgw::api::load::load_str(
@@ -19,3 +22,6 @@
 //! ```
 
 pub use kgw_api as api;
+pub use kgw_resolve as resolve;
+pub use kgw_rewrite as rewrite;
+pub use kgw_validate as validate;
