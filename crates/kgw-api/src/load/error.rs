@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::yaml::Position;
+use crate::resource::ObjectRef;
 
 /// Something wrong with one manifest, located as precisely as the input allows.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +17,8 @@ pub struct LoadError {
     pub position: Option<Position>,
     /// Field path within the object (`spec.rules[0].backendRefs[1].port`).
     pub field: Option<String>,
+    /// The object, when the document got far enough to name one (group, kind, namespace, name).
+    pub object: Option<ObjectRef>,
     /// What is wrong.
     pub kind: LoadErrorKind,
 }

@@ -22,6 +22,7 @@ use crate::gateway::{
 };
 use crate::k8s::{Namespace, Secret, Service};
 use crate::kgateway::{Backend, BackendConfigPolicy};
+use crate::resource::ObjectRef;
 use crate::resources::{Indexed, Resources, Source};
 
 /// How manifests are read.
@@ -165,6 +166,7 @@ impl Loader {
                     document: None,
                     position: Some(Position { line, column }),
                     field: None,
+                    object: None,
                     kind: LoadErrorKind::NotText,
                 });
             }
@@ -194,6 +196,7 @@ impl Loader {
                     document: None,
                     position: e.position,
                     field: None,
+                    object: None,
                     kind,
                 });
             }
@@ -207,6 +210,7 @@ impl Loader {
                         document: Some(index),
                         position: Some(e.position),
                         field: None,
+                        object: None,
                         kind: LoadErrorKind::Syntax(e.message),
                     });
                     continue;
@@ -279,6 +283,19 @@ impl Loader {
     }
 
     fn decode<T: Indexed>(&mut self, version: &str, value: Value, source: Source) {
+        // Name the object as far as the document does, even when it does not decode.
+        let object = ObjectRef {
+            group: T::GROUP.to_owned(),
+            kind: T::KIND.to_owned(),
+            namespace: value["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or(if T::NAMESPACED { "default" } else { "" })
+                .to_owned(),
+            name: value["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        };
         let at = |field: Option<String>, kind| LoadError {
             file: source.file.clone(),
             document: Some(source.document),
@@ -288,6 +305,7 @@ impl Loader {
                     .map_or(source.position, |f| source.field(f)),
             ),
             field,
+            object: Some(object.clone()),
             kind,
         };
         if !T::VERSIONS.contains(&version) {
@@ -376,6 +394,7 @@ impl Loader {
             document: None,
             position: None,
             field: None,
+            object: None,
             kind,
         });
     }
@@ -424,6 +443,7 @@ impl DocAt {
             document: Some(self.document),
             position: position.or(Some(self.position)),
             field,
+            object: None,
             kind,
         }
     }
