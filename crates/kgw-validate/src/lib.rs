@@ -1,9 +1,200 @@
 //! # kgw-validate
 //!
-//! Validation of loaded resources, computing what a conformant controller would write.
+//! What a conformant controller (kgateway, for the Backend parts) would decide about a set of
+//! resources, plus authoring diagnostics: the CRDs' OpenAPI limits and CEL rules as Rust checks,
+//! reference checks (ReferenceGrant, kinds, existence, a port on a Backend reference), and the
+//! Gateway API status of every Gateway, listener, HTTPRoute parent and Backend.
 //!
-//! This crate will own (see the project issue "Validation"): the OpenAPI limits and CEL rules of the
-//! upstream CRDs as Rust checks, reference checks (ReferenceGrant, kinds, existence, the
-//! port-on-Backend warning), and the Gateway API status of every object: conditions with the
-//! reasons the specification prescribes, per parentRef and per listener. Its output is a `Report`
-//! of diagnostics and statuses. It is not implemented yet.
+//! ```
+//! use kgw_api::load::{load_str, LoadOptions};
+//! use kgw_validate::{validate, BackendRefReport, Options};
+//!
+//! let manifest = "\
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: Gateway
+//! metadata: {name: http, namespace: infra}
+//! spec:
+//!   gatewayClassName: kgateway
+//!   listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+//! ---
+//! apiVersion: gateway.kgateway.dev/v1alpha1
+//! kind: Backend
+//! metadata: {name: json, namespace: apps}
+//! spec:
+//!   static: {hosts: [{host: jsonplaceholder.typicode.com, port: 80}]}
+//! ---
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: HTTPRoute
+//! metadata: {name: r, namespace: apps}
+//! spec:
+//!   parentRefs: [{name: http, namespace: infra}]
+//!   rules:
+//!   - backendRefs: [{group: gateway.kgateway.dev, kind: Backend, name: json, port: 80}]
+//! ";
+//! let resources = load_str("example.yaml", manifest, &LoadOptions::default())?;
+//! let report = validate(&resources, &Options::default());
+//! let port = report.diagnostics.iter().find(|d| d.code == "backend-ref-port").unwrap();
+//! assert_eq!(port.field, "spec.rules[0].backendRefs[0].port");
+//! assert_eq!(port.line, Some(20));
+//! let route = &report.routes[&kgw_api::ObjectKey::new("apps", "r")];
+//! assert!(matches!(route.rules[0].backend_refs[0], BackendRefReport::Unresolved { .. }));
+//! assert_eq!(route.parents[0].listeners, ["http"]);
+//! # Ok::<(), kgw_api::load::LoadErrors>(())
+//! ```
+
+mod attach;
+mod backend;
+mod backend_refs;
+mod diag;
+mod fields;
+mod gateway;
+mod grants;
+pub mod hostname;
+pub mod regex_match;
+pub mod report;
+mod routes;
+#[cfg(test)]
+mod testing;
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use kgw_api::defaults::ApplyDefaults;
+use kgw_api::{ObjectKey, Resource, Resources, Store};
+
+pub use backend_refs::{KGATEWAY_GROUP, backend_port_message};
+pub use grants::ReferenceGrantMode;
+pub use report::{
+    BackendRefReport, BackendReport, Diagnostic, GatewayReport, ListenerReport, ListenerStatus,
+    ObjectStatus, ParentRefStatus, ParentReport, ParentStatus, Report, ResolvedBackend,
+    RouteReport, RuleReport, Severity,
+};
+
+/// How validation behaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// How cross-namespace references are checked (kgateway's `KGW_REFERENCE_GRANT_MODE`).
+    pub reference_grant_mode: ReferenceGrantMode,
+    /// When set, only Gateways whose GatewayClass has this `controllerName` (or whose class is
+    /// absent from the input) are handled; routes get no status for other Gateways.
+    pub controller_name: Option<String>,
+    /// Whether the controller runs with EC2 discovery (`KGW_ENABLE_AWS_EC2_DISCOVERY`); without
+    /// it kgateway rejects EC2 Backends.
+    pub aws_ec2_discovery: bool,
+    /// Largest compiled size of a `RegularExpression` match, in bytes.
+    pub regex_size_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            reference_grant_mode: ReferenceGrantMode::default(),
+            controller_name: None,
+            aws_ec2_discovery: false,
+            regex_size_limit: regex_match::DEFAULT_SIZE_LIMIT,
+        }
+    }
+}
+
+/// The keys of a store, sorted, so that processing does not depend on input order.
+fn sorted_keys<T: Resource>(store: &Store<T>) -> Vec<&ObjectKey> {
+    let mut keys: Vec<&ObjectKey> = store.entries().map(|(k, _)| k).collect();
+    keys.sort();
+    keys
+}
+
+/// Validates loaded (not defaulted) resources: diagnostics and the status of every object.
+pub fn validate(resources: &Resources, options: &Options) -> Report {
+    // Defaults are read through the types' accessors rather than by cloning every object with
+    // `Resources::defaulted()`: at 10k routes the clone alone costs more than validation.
+    let grants = grants::GrantIndex::new(resources, options.reference_grant_mode);
+    let mut diagnostics = Vec::new();
+
+    for key in sorted_keys(&resources.reference_grants) {
+        if let Some(stored) = resources.reference_grants.get(&key.namespace, &key.name) {
+            let mut sink = diag::Sink::new(stored, &mut diagnostics);
+            fields::reference_grant::check(&stored.object, &mut sink);
+        }
+    }
+
+    let mut backends = IndexMap::new();
+    for key in sorted_keys(&resources.backends) {
+        if let Some(raw) = resources.backends.get(&key.namespace, &key.name) {
+            let report = backend::backend_report(raw, resources, options, &mut diagnostics);
+            backends.insert(key.clone(), report);
+        }
+    }
+
+    let mut parents = routes::Parents {
+        handled: IndexMap::new(),
+        all: BTreeSet::new(),
+        labels: attach::NamespaceLabels::new(resources),
+    };
+    for key in sorted_keys(&resources.gateways) {
+        parents.all.insert(key.clone());
+        let Some(raw) = resources.gateways.get(&key.namespace, &key.name) else {
+            continue;
+        };
+        let class = resources
+            .gateway_classes
+            .get("", &raw.object.spec.gateway_class_name);
+        let handled = match (&options.controller_name, class) {
+            (Some(controller), Some(class)) => class.object.spec.controller_name == *controller,
+            _ => true,
+        };
+        if handled {
+            let mut gateway = raw.object.clone();
+            gateway.apply_defaults(&key.namespace);
+            let report =
+                gateway::gateway_report(raw, &gateway, resources, &grants, &mut diagnostics);
+            parents.handled.insert(key.clone(), (gateway, report));
+        }
+    }
+
+    let mut routes = IndexMap::new();
+    for key in sorted_keys(&resources.http_routes) {
+        let Some(raw) = resources.http_routes.get(&key.namespace, &key.name) else {
+            continue;
+        };
+        let referrer = backend_refs::Referrer {
+            resources,
+            grants: &grants,
+            kind: "HTTPRoute",
+            namespace: &key.namespace,
+        };
+        let report = routes::route_report(
+            raw,
+            &referrer,
+            &mut parents,
+            options.regex_size_limit,
+            &mut diagnostics,
+        );
+        routes.insert(key.clone(), report);
+    }
+
+    let gateways = parents
+        .handled
+        .into_iter()
+        .map(|(k, (_, report))| (k, report))
+        .collect();
+    sort_diagnostics(&mut diagnostics);
+    Report {
+        diagnostics,
+        gateways,
+        routes,
+        backends,
+    }
+}
+
+/// Sorts by file, line, column, then code, object, field and message: a total order, so equal
+/// sets of findings come out identical.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (
+            &a.file, a.line, a.column, a.code, &a.object, &a.field, &a.message, a.severity,
+        )
+            .cmp(&(
+                &b.file, b.line, b.column, b.code, &b.object, &b.field, &b.message, b.severity,
+            ))
+    });
+}

@@ -1,0 +1,91 @@
+//! Collecting diagnostics about one object: each finding gets the object, the field path and the
+//! field's place in the manifest.
+
+use kgw_api::{ObjectRef, Resource, Source, Stored};
+
+use crate::report::{Diagnostic, Severity};
+
+/// Where diagnostics about one object go.
+pub(crate) struct Sink<'a> {
+    object: ObjectRef,
+    source: Option<&'a Source>,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink for one stored object.
+    pub(crate) fn new<T: Resource>(stored: &'a Stored<T>, out: &'a mut Vec<Diagnostic>) -> Self {
+        Self {
+            object: stored.object.object_ref(),
+            source: stored.source.as_ref(),
+            out,
+        }
+    }
+
+    /// Records a finding.
+    pub(crate) fn push(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let field = field.into();
+        let position = self.source.map(|s| s.field(&field));
+        self.out.push(Diagnostic {
+            severity,
+            code,
+            object: self.object.clone(),
+            file: self.source.map(|s| s.file.clone()),
+            line: position.map(|p| p.line),
+            column: position.map(|p| p.column),
+            field,
+            message: message.into(),
+        });
+    }
+
+    /// Records an error.
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::Error, code, field, message);
+    }
+
+    /// Records a warning.
+    pub(crate) fn warning(
+        &mut self,
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.push(Severity::Warning, code, field, message);
+    }
+
+    /// A mark to ask later which errors were recorded after it.
+    pub(crate) fn mark(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The message of the first error recorded between two marks.
+    pub(crate) fn first_error_between(&self, from: usize, to: usize) -> Option<&str> {
+        self.out
+            .get(from..to)?
+            .iter()
+            .find(|d| d.severity == Severity::Error)
+            .map(|d| d.message.as_str())
+    }
+
+    /// Messages of every error recorded since `mark`, in order.
+    pub(crate) fn errors_since(&self, mark: usize) -> Vec<String> {
+        self.out
+            .get(mark..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect()
+    }
+}
