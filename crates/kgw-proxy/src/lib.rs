@@ -1,7 +1,32 @@
 //! # kgw-proxy
 //!
-//! A thin adapter that routes real HTTP traffic.
-//!
-//! This crate will own (see the project issue "Embedded gateway"): a tower `Service` and a hyper
-//! server that route requests with kgw-resolve and kgw-rewrite to static hosts, Services and AWS
-//! Lambda, behind a hot-swappable routing table. It is not implemented yet.
+//! A thin adapter that routes real HTTP traffic with kgw-resolve and kgw-rewrite: a
+//! [`Gateway`] holding a hot-swappable [`Snapshot`] (behind `arc-swap`), a hyper server runner
+//! ([`Gateway::bind`], [`Gateway::serve`]), a tower [`GatewayService`] and [`GatewayLayer`],
+//! pooled hyper-util clients to static Backend hosts, Services (through an
+//! [`endpoints::EndpointResolver`]) and AWS Lambda (SigV4-signed, [`aws`]), upstream TLS from
+//! BackendConfigPolicy ([`tls`]), file-watching reload ([`reload`]) and [`metrics::Counters`].
+//! All routing and filter semantics live in the core crates. See `docs/embedding.md`.
+
+pub mod aws;
+pub mod body;
+pub mod connector;
+pub mod duration;
+pub mod endpoints;
+pub mod fault;
+mod filters;
+mod gateway;
+mod lambda;
+pub mod metrics;
+pub mod reload;
+pub mod secrets;
+pub mod server;
+mod service;
+pub mod table;
+pub mod tls;
+pub mod upstream;
+
+pub use gateway::{ConnectionInfo, Gateway, GatewayOptions};
+pub use server::{BoundServer, ListenerSpec, ServerOptions};
+pub use service::{GatewayLayer, GatewayOr, GatewayService};
+pub use table::{Snapshot, SnapshotError};

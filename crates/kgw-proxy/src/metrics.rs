@@ -1,0 +1,158 @@
+//! Counters for a `/metrics`-style endpoint, in the Prometheus text format.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::fault::Fault;
+
+/// Monotonic counters (and one gauge) the gateway updates as it works. Cheap to read at any
+/// time from any thread.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Requests received.
+    pub requests: AtomicU64,
+    /// Requests being handled right now (a gauge).
+    pub in_flight: AtomicU64,
+    /// Responses sent, by status class: index 0 is 1xx … index 4 is 5xx.
+    pub responses_by_class: [AtomicU64; 5],
+    /// Requests forwarded to an upstream (whatever the upstream answered).
+    pub forwarded: AtomicU64,
+    /// Requests that matched no route (404).
+    pub no_route: AtomicU64,
+    /// Requests whose backend could not be used (500).
+    pub unresolved_backend: AtomicU64,
+    /// Upstream connect failures (503).
+    pub upstream_connect_failures: AtomicU64,
+    /// Upstream resets and malformed responses (502).
+    pub upstream_protocol_errors: AtomicU64,
+    /// Upstream timeouts (504).
+    pub upstream_timeouts: AtomicU64,
+    /// Mirror requests sent.
+    pub mirrors_sent: AtomicU64,
+    /// Mirror requests that failed (never affects the client).
+    pub mirrors_failed: AtomicU64,
+    /// Routing tables swapped in.
+    pub table_swaps: AtomicU64,
+    /// Reloads rejected (the last good table stayed).
+    pub reloads_rejected: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn record_status(&self, status: http::StatusCode) {
+        let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
+        self.responses_by_class[class].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_fault(&self, fault: &Fault) {
+        let counter = match fault {
+            Fault::ConnectFailed(_) => &self.upstream_connect_failures,
+            Fault::BadUpstream(_) => &self.upstream_protocol_errors,
+            Fault::Timeout => &self.upstream_timeouts,
+            Fault::Unresolved(_) => &self.unresolved_backend,
+            Fault::BodyTooLarge | Fault::ClientBody(_) => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// All counters in the Prometheus text exposition format, names prefixed `kgw_`.
+    pub fn render_prometheus(&self) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, value: &AtomicU64| {
+            let _ = writeln!(out, "# HELP kgw_{name} {help}\n# TYPE kgw_{name} counter");
+            let _ = writeln!(out, "kgw_{name} {}", value.load(Ordering::Relaxed));
+        };
+        counter("requests_total", "Requests received.", &self.requests);
+        counter(
+            "forwarded_total",
+            "Requests forwarded upstream.",
+            &self.forwarded,
+        );
+        counter(
+            "no_route_total",
+            "Requests that matched no route.",
+            &self.no_route,
+        );
+        counter(
+            "unresolved_backend_total",
+            "Requests whose backend was unusable.",
+            &self.unresolved_backend,
+        );
+        counter(
+            "upstream_connect_failures_total",
+            "Upstream connect failures.",
+            &self.upstream_connect_failures,
+        );
+        counter(
+            "upstream_protocol_errors_total",
+            "Upstream resets and malformed responses.",
+            &self.upstream_protocol_errors,
+        );
+        counter(
+            "upstream_timeouts_total",
+            "Upstream timeouts.",
+            &self.upstream_timeouts,
+        );
+        counter(
+            "mirrors_sent_total",
+            "Mirror requests sent.",
+            &self.mirrors_sent,
+        );
+        counter(
+            "mirrors_failed_total",
+            "Mirror requests that failed.",
+            &self.mirrors_failed,
+        );
+        counter(
+            "table_swaps_total",
+            "Routing tables swapped in.",
+            &self.table_swaps,
+        );
+        counter(
+            "reloads_rejected_total",
+            "Reloads rejected; the last good table stayed.",
+            &self.reloads_rejected,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP kgw_in_flight Requests being handled.\n# TYPE kgw_in_flight gauge\nkgw_in_flight {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP kgw_responses_total Responses by status class.\n# TYPE kgw_responses_total counter"
+        );
+        for (index, value) in self.responses_by_class.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "kgw_responses_total{{class=\"{}xx\"}} {}",
+                index + 1,
+                value.load(Ordering::Relaxed)
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_land_in_their_class_and_render() {
+        let counters = Counters::default();
+        counters.record_status(http::StatusCode::OK);
+        counters.record_status(http::StatusCode::BAD_GATEWAY);
+        counters.record_status(http::StatusCode::BAD_GATEWAY);
+        counters.record_fault(&Fault::Timeout);
+        let text = counters.render_prometheus();
+        assert!(
+            text.contains("kgw_responses_total{class=\"2xx\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kgw_responses_total{class=\"5xx\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("kgw_upstream_timeouts_total 1\n"), "{text}");
+    }
+}

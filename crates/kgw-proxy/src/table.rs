@@ -1,0 +1,281 @@
+//! The routing snapshot the gateway serves from: kgw-resolve's table for one Gateway plus what
+//! the data plane needs per backend (endpoints, protocol, TLS, Lambda settings), and the
+//! `arc-swap` holder that replaces it atomically.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwap;
+use kgw_api::kgateway::{AwsAuth, Backend, BackendConfigPolicy};
+use kgw_api::{ObjectKey, Resources};
+use kgw_resolve::{GatewayTable, RouteTable};
+use kgw_rewrite::backend::{LambdaTarget, RoundRobin, StaticEndpoints};
+use kgw_validate::report::Report;
+
+use crate::connector::UpstreamTls;
+use crate::secrets::SecretStore;
+use crate::tls::{system_tls, upstream_tls};
+use crate::upstream::{ClientOptions, PooledClient, UpstreamProtocol, pooled_client};
+
+const KGATEWAY_GROUP: &str = "gateway.kgateway.dev";
+
+/// Why a snapshot could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// The Gateway is not among the resources, or validation did not accept it.
+    #[error("Gateway {0} is not in the routing table (missing, or not accepted by validation)")]
+    UnknownGateway(ObjectKey),
+}
+
+/// Everything the gateway routes by, for one Gateway. Immutable once built; replace it whole
+/// with [`crate::Gateway::swap_table`].
+#[derive(Debug)]
+pub struct Snapshot {
+    routes: RouteTable,
+    gateway: ObjectKey,
+    backends: HashMap<ObjectKey, Arc<BackendRuntime>>,
+    services: HashMap<ObjectKey, Arc<TlsClient>>,
+}
+
+impl Snapshot {
+    /// Compiles the routing table of Gateway `gateway` from `resources` and their validation
+    /// `report`, and prepares every Backend's data plane. Secret values (Backend TLS through
+    /// `secretRef`) come from `secrets`.
+    pub fn build(
+        resources: &Resources,
+        report: &Report,
+        gateway: &ObjectKey,
+        secrets: &dyn SecretStore,
+    ) -> Result<Self, SnapshotError> {
+        let options = kgw_resolve::BuildOptions {
+            gateways: Some(vec![gateway.clone()]),
+            ..kgw_resolve::BuildOptions::default()
+        };
+        let routes = RouteTable::build_with(resources, report, &options);
+        if routes.gateway(&gateway.namespace, &gateway.name).is_none() {
+            return Err(SnapshotError::UnknownGateway(gateway.clone()));
+        }
+        let policies: Vec<&BackendConfigPolicy> = resources
+            .backend_config_policies
+            .iter()
+            .map(|stored| &stored.object)
+            .collect();
+        let backends = resources
+            .backends
+            .entries()
+            .map(|(key, stored)| {
+                let runtime = BackendRuntime::build(key, &stored.object, &policies, secrets);
+                if let BackendRuntime::Unusable(reason) = &runtime {
+                    tracing::warn!(backend = %key, %reason, "backend unusable; its traffic answers 500");
+                }
+                (key.clone(), Arc::new(runtime))
+            })
+            .collect();
+        let services = resources
+            .services
+            .entries()
+            .filter_map(|(key, stored)| {
+                let policy = policy_for(&policies, key, "", "Service", stored.object.metadata.labels.as_ref())?;
+                let tls = policy.spec.tls.as_ref()?;
+                match upstream_tls(tls, &key.namespace, secrets, &[b"http/1.1"]) {
+                    Ok(tls) => Some((key.clone(), Arc::new(TlsClient::new(tls)))),
+                    Err(error) => {
+                        tracing::warn!(service = %key, %error, "BackendConfigPolicy tls unusable; speaking plaintext");
+                        None
+                    }
+                }
+            })
+            .collect();
+        Ok(Self {
+            routes,
+            gateway: gateway.clone(),
+            backends,
+            services,
+        })
+    }
+
+    /// The Gateway this snapshot serves.
+    pub fn gateway_key(&self) -> &ObjectKey {
+        &self.gateway
+    }
+
+    /// The compiled routes of the served Gateway.
+    pub fn gateway_table(&self) -> &GatewayTable {
+        // `build` refused to create a snapshot whose Gateway is missing from the table, and the
+        // table is never modified afterwards.
+        self.routes
+            .gateway(&self.gateway.namespace, &self.gateway.name)
+            .expect("snapshot gateway is in its table")
+    }
+
+    pub(crate) fn backend(&self, namespace: &str, name: &str) -> Option<&Arc<BackendRuntime>> {
+        self.backends.get(&ObjectKey::new(namespace, name))
+    }
+
+    pub(crate) fn service_tls(&self, namespace: &str, name: &str) -> Option<&Arc<TlsClient>> {
+        self.services.get(&ObjectKey::new(namespace, name))
+    }
+}
+
+/// The policy targeting `group/kind/name` in its namespace, by `targetRefs` or
+/// `targetSelectors`. With several, the oldest wins as in kgateway; here: the first in input
+/// order.
+fn policy_for<'p>(
+    policies: &[&'p BackendConfigPolicy],
+    key: &ObjectKey,
+    group: &str,
+    kind: &str,
+    labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> Option<&'p BackendConfigPolicy> {
+    policies.iter().copied().find(|policy| {
+        policy.metadata.namespace.as_deref().unwrap_or("default") == key.namespace
+            && (policy.spec.targets(group, kind, &key.name)
+                || policy
+                    .spec
+                    .target_selectors
+                    .iter()
+                    .flatten()
+                    .any(|selector| {
+                        selector.group == group
+                            && selector.kind == kind
+                            && selector
+                                .match_labels
+                                .iter()
+                                .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+                    }))
+    })
+}
+
+/// TLS towards one upstream, with its lazily built pooled client.
+#[derive(Debug)]
+pub(crate) struct TlsClient {
+    pub(crate) tls: UpstreamTls,
+    client: OnceLock<PooledClient>,
+}
+
+impl TlsClient {
+    fn new(tls: UpstreamTls) -> Self {
+        Self {
+            tls,
+            client: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn client(
+        &self,
+        options: &ClientOptions,
+        protocol: UpstreamProtocol,
+    ) -> &PooledClient {
+        self.client
+            .get_or_init(|| pooled_client(options, protocol, Some(self.tls.clone())))
+    }
+}
+
+/// The data plane of one kgateway Backend.
+#[derive(Debug)]
+pub(crate) enum BackendRuntime {
+    /// Static hosts, round robin.
+    Static(StaticUpstream),
+    /// An AWS Lambda function.
+    Lambda(LambdaUpstream),
+    /// Cannot carry traffic (invalid, unsupported type): 500.
+    Unusable(String),
+}
+
+#[derive(Debug)]
+pub(crate) struct StaticUpstream {
+    pub(crate) endpoints: StaticEndpoints,
+    pub(crate) round_robin: RoundRobin,
+    pub(crate) tls: Option<TlsClient>,
+}
+
+#[derive(Debug)]
+pub(crate) struct LambdaUpstream {
+    pub(crate) target: LambdaTarget,
+    pub(crate) tls: Option<TlsClient>,
+    pub(crate) namespace: String,
+    pub(crate) auth: Option<AwsAuth>,
+}
+
+impl BackendRuntime {
+    fn build(
+        key: &ObjectKey,
+        backend: &Backend,
+        policies: &[&BackendConfigPolicy],
+        secrets: &dyn SecretStore,
+    ) -> Self {
+        if let Some(static_) = &backend.spec.static_ {
+            let endpoints = match StaticEndpoints::from_backend(static_) {
+                Ok(endpoints) => endpoints,
+                Err(error) => return Self::Unusable(error.to_string()),
+            };
+            let alpn: &[&[u8]] = if endpoints.protocol().is_http2() {
+                &[b"h2"]
+            } else {
+                &[b"http/1.1"]
+            };
+            let labels = backend.metadata.labels.as_ref();
+            let tls = match policy_for(policies, key, KGATEWAY_GROUP, "Backend", labels)
+                .and_then(|p| p.spec.tls.as_ref())
+                .map(|tls| upstream_tls(tls, &key.namespace, secrets, alpn))
+                .transpose()
+            {
+                Ok(tls) => tls.map(TlsClient::new),
+                Err(error) => return Self::Unusable(format!("BackendConfigPolicy tls: {error}")),
+            };
+            return Self::Static(StaticUpstream {
+                endpoints,
+                round_robin: RoundRobin::new(),
+                tls,
+            });
+        }
+        if let Some(aws) = &backend.spec.aws
+            && aws.lambda.is_some()
+        {
+            let target = match LambdaTarget::from_backend(aws) {
+                Ok(target) => target,
+                Err(error) => return Self::Unusable(error.to_string()),
+            };
+            let tls = if target.endpoint.tls {
+                // kgateway: TLS with SNI set to the endpoint host.
+                match system_tls(&target.endpoint.host, &[b"h2"]) {
+                    Ok(tls) => Some(TlsClient::new(tls)),
+                    Err(error) => return Self::Unusable(format!("lambda TLS: {error}")),
+                }
+            } else {
+                None
+            };
+            return Self::Lambda(LambdaUpstream {
+                target,
+                tls,
+                namespace: key.namespace.clone(),
+                auth: aws.auth.clone(),
+            });
+        }
+        let kind = backend.spec.member().map_or("unknown", |t| t.as_str());
+        Self::Unusable(format!("Backend type {kind} is not supported by kgw-proxy"))
+    }
+}
+
+/// The current snapshot behind `arc-swap`: readers never block, a swap is one atomic store,
+/// and requests already in flight finish on the snapshot they started with.
+#[derive(Debug)]
+pub(crate) struct TableHolder {
+    current: ArcSwap<Snapshot>,
+}
+
+impl TableHolder {
+    pub(crate) fn new(snapshot: Snapshot) -> Self {
+        Self {
+            current: ArcSwap::from_pointee(snapshot),
+        }
+    }
+
+    pub(crate) fn load(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.current.load()
+    }
+
+    pub(crate) fn swap(&self, snapshot: Snapshot) -> Arc<Snapshot> {
+        self.current.swap(Arc::new(snapshot))
+    }
+}

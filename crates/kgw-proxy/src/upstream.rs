@@ -1,0 +1,218 @@
+//! Sending a request to an upstream with the pooled hyper-util client, and mapping failures to
+//! [`Fault`]s.
+
+use std::time::Duration;
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, Uri, Version};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::body::{self, ProxyBody};
+use crate::connector::{UpstreamConnector, UpstreamTls};
+use crate::endpoints::Endpoint;
+use crate::fault::{Fault, classify_client_error};
+
+pub use kgw_rewrite::backend::UpstreamProtocol;
+
+/// The pooled client type.
+pub(crate) type PooledClient = Client<UpstreamConnector, ProxyBody>;
+
+/// Settings of the upstream clients.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// TCP connect timeout (kgateway's cluster `connect_timeout` is 5 s).
+    pub connect_timeout: Duration,
+    /// How long an idle pooled connection is kept.
+    pub pool_idle_timeout: Duration,
+    /// Idle connections kept per upstream.
+    pub pool_max_idle_per_host: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 1024,
+        }
+    }
+}
+
+/// Builds a pooled client speaking `protocol`, with `tls` when set.
+pub(crate) fn pooled_client(
+    options: &ClientOptions,
+    protocol: UpstreamProtocol,
+    tls: Option<UpstreamTls>,
+) -> PooledClient {
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(options.pool_idle_timeout)
+        .pool_max_idle_per_host(options.pool_max_idle_per_host)
+        // A pooled connection the upstream closed meanwhile is retried on a new connection:
+        // the request was never sent, so this is safe for every method.
+        .retry_canceled_requests(true)
+        .set_host(false)
+        .http2_only(protocol.is_http2());
+    builder.build(UpstreamConnector::new(tls, options.connect_timeout))
+}
+
+/// Headers that describe one hop and never travel on (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRANSFER_ENCODING,
+];
+
+/// Removes hop-by-hop headers (and those named by `Connection`). With `keep_upgrade`, an
+/// `Upgrade` request keeps `Connection: upgrade` and `Upgrade`.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    let upgrade = keep_upgrade
+        .then(|| headers.get(header::UPGRADE).cloned())
+        .flatten();
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+    headers.remove(header::UPGRADE);
+    if let Some(upgrade) = upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(header::UPGRADE, upgrade);
+    }
+}
+
+/// Whether `headers` ask for a protocol upgrade (WebSocket).
+pub(crate) fn wants_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|token| token.trim().eq_ignore_ascii_case("upgrade"))
+}
+
+/// Points `request` at `endpoint` for the pooled client: the URI becomes absolute
+/// (`scheme://endpoint/path?query`), the `Host` header keeps the (possibly rewritten) authority
+/// the client asked for, and the version fits the upstream protocol.
+pub(crate) fn target_request(
+    request: &mut Request<ProxyBody>,
+    endpoint: &Endpoint,
+    tls: bool,
+    protocol: UpstreamProtocol,
+) -> Result<(), Fault> {
+    if !request.headers().contains_key(header::HOST)
+        && let Some(authority) = request.uri().authority()
+    {
+        let value = HeaderValue::from_str(authority.as_str())
+            .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
+        request.headers_mut().insert(header::HOST, value);
+    }
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    let scheme = if tls { "https" } else { "http" };
+    let uri: Uri = format!("{scheme}://{}{path}", endpoint.authority())
+        .parse()
+        .map_err(|e| {
+            Fault::Unresolved(format!("upstream uri for {}: {e}", endpoint.authority()))
+        })?;
+    *request.uri_mut() = uri;
+    *request.version_mut() = if protocol.is_http2() {
+        Version::HTTP_2
+    } else {
+        Version::HTTP_11
+    };
+    Ok(())
+}
+
+/// Sends `request` and waits for the response head, at most `timeout`.
+pub(crate) async fn send(
+    client: &PooledClient,
+    request: Request<ProxyBody>,
+    timeout: Option<Duration>,
+) -> Result<Response<Incoming>, Fault> {
+    let sending = client.request(request);
+    let result = match timeout {
+        Some(limit) => tokio::time::timeout(limit, sending)
+            .await
+            .map_err(|_| Fault::Timeout)?,
+        None => sending.await,
+    };
+    result.map_err(|error| classify_client_error(&error))
+}
+
+/// Turns an upstream response into the response relayed to the client.
+pub(crate) fn relay_response(
+    response: Response<Incoming>,
+    keep_upgrade: bool,
+) -> Response<ProxyBody> {
+    let (mut parts, incoming) = response.into_parts();
+    strip_hop_by_hop(&mut parts.headers, keep_upgrade);
+    Response::from_parts(parts, body::boxed(incoming))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_connection_named_ones_go() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-secret"),
+        );
+        headers.insert("x-secret", HeaderValue::from_static("1"));
+        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        headers.insert("x-kept", HeaderValue::from_static("1"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        strip_hop_by_hop(&mut headers, false);
+        assert_eq!(headers.len(), 1, "{headers:?}");
+        assert!(headers.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn upgrade_survives_when_kept() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, Upgrade"),
+        );
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        assert!(wants_upgrade(&headers));
+        strip_hop_by_hop(&mut headers, true);
+        assert_eq!(headers[header::CONNECTION], "upgrade");
+        assert_eq!(headers[header::UPGRADE], "websocket");
+    }
+
+    #[test]
+    fn target_request_keeps_host_and_dials_the_endpoint() {
+        let mut request = Request::get("http://client.example/a?b=1")
+            .body(body::empty())
+            .unwrap();
+        *request.version_mut() = Version::HTTP_2;
+        let endpoint = Endpoint {
+            host: "10.0.0.7".into(),
+            port: 8080,
+        };
+        target_request(&mut request, &endpoint, false, UpstreamProtocol::Http1).unwrap();
+        assert_eq!(request.uri(), "http://10.0.0.7:8080/a?b=1");
+        assert_eq!(request.headers()[header::HOST], "client.example");
+        assert_eq!(request.version(), Version::HTTP_11);
+    }
+}
