@@ -1,0 +1,185 @@
+//! Rendering diagnostics: rustc-style text with the offending line shown and underlined, or the
+//! JSON contract.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use kgw_api::ObjectRef;
+use kgw_api::load::LoadError;
+use kgw_validate::{Diagnostic, Severity};
+use serde::Serialize;
+
+use crate::inputs::Sources;
+
+/// One diagnostic in the JSON contract's shape: a validation finding or a load error.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// `error`, `warning` or `info`.
+    pub severity: Severity,
+    /// Stable kebab-case code.
+    pub code: String,
+    /// The object, when known (a YAML syntax error has none).
+    pub object: Option<ObjectRef>,
+    /// Field path within the object; `""` for the object or file itself.
+    pub field: String,
+    /// The file (`-` for standard input).
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// 1-based column (an addition to the contract's fields).
+    pub column: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&LoadError> for Finding {
+    fn from(e: &LoadError) -> Self {
+        Self {
+            severity: Severity::Error,
+            code: e.code().to_owned(),
+            object: e.object.clone(),
+            field: e.field.clone().unwrap_or_default(),
+            file: Some(e.file.to_string()),
+            line: e.position.map(|p| p.line),
+            column: e.position.map(|p| p.column),
+            message: e.kind.to_string(),
+        }
+    }
+}
+
+impl From<&Diagnostic> for Finding {
+    fn from(d: &Diagnostic) -> Self {
+        Self {
+            severity: d.severity,
+            code: d.code.to_owned(),
+            object: Some(d.object.clone()),
+            field: d.field.clone(),
+            file: d.file.as_deref().map(str::to_owned),
+            line: d.line,
+            column: d.column,
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// Whether to colour: only on a terminal, and never with `NO_COLOR` set.
+pub fn use_colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Renders one finding as rustc does: title, location, the source line underlined.
+pub fn finding_text(f: &Finding, sources: &mut Sources, colour: bool) -> String {
+    let level = match f.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    };
+    let renderer = if colour {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let title = level.primary_title(&f.message).id(&f.code);
+    let label = if f.field.is_empty() {
+        f.object
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    } else {
+        f.field.clone()
+    };
+    // A Secret's lines may hold its values: never show them.
+    let is_secret = f
+        .object
+        .as_ref()
+        .is_some_and(|o| o.kind == "Secret" && o.group.is_empty());
+    let shown = match (&f.file, f.line) {
+        (Some(file), Some(line)) if !is_secret => {
+            sources.line(file, line).map(|text| (file, line, text))
+        }
+        _ => None,
+    };
+    if let Some((file, line, text)) = shown {
+        let column = usize::try_from(f.column.unwrap_or(1).max(1) - 1).unwrap_or(0);
+        let start = text
+            .char_indices()
+            .nth(column)
+            .map_or(text.len(), |(i, _)| i);
+        let end = text.trim_end().len().max(start);
+        let snippet = Snippet::source(&text)
+            .line_start(usize::try_from(line).unwrap_or(1))
+            .path(file.as_str())
+            .annotation(AnnotationKind::Primary.span(start..end).label(&label));
+        renderer.render(&[title.element(snippet)])
+    } else {
+        let mut location = f.file.clone().unwrap_or_default();
+        if let Some(line) = f.line {
+            let _ = write!(location, ":{line}");
+            if let Some(column) = f.column {
+                let _ = write!(location, ":{column}");
+            }
+        }
+        let mut out = renderer.render(&[title.element(annotate_snippets::Origin::path(&location))]);
+        if !label.is_empty() {
+            let _ = write!(out, "\n  = {label}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(line: Option<u64>, column: Option<u64>) -> Finding {
+        Finding {
+            severity: Severity::Warning,
+            code: "backend-ref-port".into(),
+            object: None,
+            field: "spec.rules[0].backendRefs[0].port".into(),
+            file: Some("-".into()),
+            line,
+            column,
+            message: "a Backend defines its own ports".into(),
+        }
+    }
+
+    #[test]
+    fn text_shows_and_underlines_the_line() {
+        let mut sources = Sources::for_stdin("a: 1\n  port: 80\n");
+        let out = finding_text(&finding(Some(2), Some(3)), &mut sources, false);
+        assert!(
+            out.starts_with("warning[backend-ref-port]: a Backend defines its own ports"),
+            "{out}"
+        );
+        assert!(out.contains("--> -:2:3"), "{out}");
+        assert!(out.contains("2 |   port: 80"), "{out}");
+        assert!(
+            out.contains("^^^^^^^^ spec.rules[0].backendRefs[0].port"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn text_without_a_readable_line_still_locates() {
+        let mut sources = Sources::for_stdin("");
+        let out = finding_text(&finding(Some(9), Some(1)), &mut sources, false);
+        assert!(out.contains("-:9:1"), "{out}");
+        assert!(out.contains("spec.rules[0].backendRefs[0].port"), "{out}");
+    }
+
+    #[test]
+    fn secret_lines_are_never_shown() {
+        let mut sources = Sources::for_stdin("stringData:\n  key: hunter2\n");
+        let mut f = finding(Some(2), Some(3));
+        f.object = Some(ObjectRef {
+            group: String::new(),
+            kind: "Secret".into(),
+            namespace: "default".into(),
+            name: "s".into(),
+        });
+        let out = finding_text(&f, &mut sources, false);
+        assert!(!out.contains("hunter2"), "{out}");
+    }
+}
