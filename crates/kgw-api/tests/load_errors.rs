@@ -299,7 +299,11 @@ fn errors_name_the_object_when_the_document_does() {
     let e = one_error(&ROUTE.replace("port: 8080", "port: x"));
     let object = e.object.unwrap();
     assert_eq!(
-        (object.kind.as_str(), object.namespace.as_str(), object.name.as_str()),
+        (
+            object.kind.as_str(),
+            object.namespace.as_str(),
+            object.name.as_str()
+        ),
         ("HTTPRoute", "app", "r")
     );
     assert!(one_error("just a string\n").object.is_none());
