@@ -20,6 +20,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Where a request goes: route, rule, backend, and the request after its filters.
     Resolve(ResolveArgs),
+    /// Route real HTTP traffic for one Gateway from manifest files, reloading them on change.
+    Serve(ServeArgs),
     /// Print the CRDs of the kinds kgw owns (the kgateway Backend), ready for `kubectl apply`.
     Crds,
 }
@@ -118,4 +120,33 @@ pub struct ResolveArgs {
     /// Seed of the weighted backend choice.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+/// `kgw serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The manifests (files or folders; watched for changes).
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+    /// The Gateway to serve, as NAMESPACE/NAME.
+    #[arg(long, value_name = "NS/NAME")]
+    pub gateway: String,
+    /// Where Gateway listener port PORT is bound, as `PORT=ADDR:PORT` (port 0 picks a free
+    /// one); repeatable. Listeners not named here bind their own port on 127.0.0.1.
+    #[arg(long = "listen", value_name = "PORT=ADDR:PORT")]
+    pub listen: Vec<String>,
+    /// Serve Prometheus counters at `http://ADDR:PORT/metrics`.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<String>,
+    /// Secret values laid out as `DIR/<namespace>/<name>/<key>` (one file per key), for Lambda
+    /// credentials and BackendConfigPolicy TLS.
+    #[arg(long, value_name = "DIR")]
+    pub secrets_dir: Option<PathBuf>,
+    /// How often the manifests are checked for changes (Gateway API duration: `500ms`, `2s`).
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    pub watch_interval: String,
+    /// Serve a configuration with validation errors (invalid parts answer 500, as in a
+    /// cluster) instead of refusing it.
+    #[arg(long)]
+    pub allow_errors: bool,
 }

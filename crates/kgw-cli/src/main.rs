@@ -1,7 +1,8 @@
 //! # kgw
 //!
 //! The `kgw` command line: point it at Gateway API and kgateway manifests and learn, before
-//! deploying, what is wrong ([`check`]) and where every request goes (`resolve`). Its JSON
+//! deploying, what is wrong ([`check`]) and where every request goes (`resolve`), and route
+//! real traffic with them (`serve`). Its JSON
 //! output is a contract other tools rely on; see `docs/cli.md`.
 
 mod args;
@@ -10,6 +11,7 @@ mod crds;
 mod inputs;
 mod render;
 mod resolve;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         args::Command::Check(args) => check::run(&args),
         args::Command::Resolve(args) => resolve::run(&args),
+        args::Command::Serve(args) => serve::run(&args),
         args::Command::Crds => crds::run(),
     };
     ExitCode::from(code)

@@ -441,7 +441,8 @@ fn crds_prints_the_backend_crd() {
     let out = kgw(&["crds"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    let docs = kgw_api::load::yaml::parse(&text, &kgw_api::load::yaml::YamlLimits::default()).unwrap();
+    let docs =
+        kgw_api::load::yaml::parse(&text, &kgw_api::load::yaml::YamlLimits::default()).unwrap();
     assert_eq!(docs.len(), 1);
     let crd = &docs[0].as_ref().unwrap().value;
     assert_eq!(crd["kind"], "CustomResourceDefinition");

@@ -65,6 +65,7 @@ run() { # name port -> "req/s p99_ms"
   echo "$rps $p99"
 }
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Host: static.example' "http://127.0.0.1:$KGW_PORT/" | grep -q 200 || { echo "kgw does not answer 200" >&2; exit 1; }
+echo "before: $(uptime)"
 read -r direct_rps direct_p99 < <(run direct $UPSTREAM_PORT)
 read -r nginx_rps nginx_p99 < <(run nginx $NGINX_PORT)
 read -r kgw_rps kgw_p99 < <(run kgw $KGW_PORT)
@@ -72,5 +73,6 @@ printf '%-22s %12s %10s\n' target 'req/s' 'p99 (ms)'
 printf '%-22s %12s %10s\n' 'upstream (direct)' "$direct_rps" "$direct_p99"
 printf '%-22s %12s %10s\n' 'nginx proxy' "$nginx_rps" "$nginx_p99"
 printf '%-22s %12s %10s\n' 'kgw-proxy' "$kgw_rps" "$kgw_p99"
+echo "after: $(uptime)"
 awk -v k="$kgw_rps" -v n="$nginx_rps" -v kp="$kgw_p99" -v np="$nginx_p99" \
   'BEGIN { printf "kgw/nginx req/s ratio: %.2fx   p99 ratio: %.2fx\n", k/n, kp/np }'

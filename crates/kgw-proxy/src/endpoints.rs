@@ -21,6 +21,11 @@ impl Endpoint {
             format!("{}:{}", self.host, self.port)
         }
     }
+
+    /// [`Self::authority`] as a URI authority; `Err` when the host is not valid in a URI.
+    pub fn uri_authority(&self) -> Result<http::uri::Authority, http::uri::InvalidUri> {
+        http::uri::Authority::try_from(self.authority())
+    }
 }
 
 /// A Service port chosen by routing.

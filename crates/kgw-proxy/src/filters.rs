@@ -2,16 +2,19 @@
 //! answer into what the gateway does next.
 
 use http::{HeaderMap, HeaderValue, Request, Response, header};
-use kgw_resolve::Resolution;
+use kgw_api::gateway::{HttpRouteFilter, HttpRouteFilterType};
+use kgw_resolve::{BackendChoice, Resolution};
 use kgw_rewrite::action::Action;
 use kgw_rewrite::apply::{ExtensionHandling, RouteContext};
 use kgw_rewrite::headers::HeaderOps;
 use kgw_rewrite::mirror::MirrorTarget;
 use kgw_rewrite::request::{ListenerInfo, Scheme};
+use kgw_validate::report::ResolvedBackend;
 
 use crate::body::{self, ProxyBody};
 use crate::fault::{Fault, status_response};
 use crate::gateway::UpstreamRef;
+use crate::table::{MirrorSite, Snapshot};
 
 /// Header changes applied to the upstream's response, in filter order.
 pub(crate) type ResponseHeaders = Vec<HeaderOps>;
@@ -54,12 +57,22 @@ pub(crate) fn apply(
     Ok(match action {
         Action::Forward(forward) => FilterOutcome::Forward {
             response_headers: forward.response_headers,
+            // kgw-rewrite returns one target per RequestMirror filter, rule filters first, in
+            // filter order: pair each with where its filter sits so its validation verdict can
+            // be looked up. A target without a site (never expected) gets none and never fires.
             mirrors: forward
                 .mirrors
                 .into_iter()
-                .map(|target| Mirror {
-                    target,
-                    route_namespace: resolution.route_key.namespace.clone(),
+                .zip(
+                    mirror_sites(resolution)
+                        .map(Some)
+                        .chain(std::iter::repeat(None)),
+                )
+                .filter_map(|(target, site)| {
+                    Some(Mirror {
+                        target,
+                        site: site?,
+                    })
                 })
                 .collect(),
         },
@@ -94,35 +107,72 @@ pub(crate) fn apply_response_headers(ops: &ResponseHeaders, headers: &mut Header
     }
 }
 
+/// Where every RequestMirror filter of the matched rule and chosen backendRef sits, in the
+/// order kgw-rewrite applies them.
+fn mirror_sites<'r>(resolution: &'r Resolution<'_>) -> impl Iterator<Item = MirrorSite> + 'r {
+    let is_mirror = |filter: &HttpRouteFilter| filter.type_ == HttpRouteFilterType::RequestMirror;
+    let backend_ref = match resolution.backend {
+        BackendChoice::Forward { index, .. } | BackendChoice::Unresolved { index, .. } => {
+            Some(index)
+        }
+        BackendChoice::NoBackends | BackendChoice::AllWeightsZero => None,
+    };
+    let rule = resolution
+        .rule_filters
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| is_mirror(f))
+        .map(|(filter, _)| MirrorSite::Rule { filter });
+    let backend = resolution
+        .backend_filters()
+        .iter()
+        .enumerate()
+        .filter(move |(_, f)| is_mirror(f))
+        .filter_map(move |(filter, _)| {
+            Some(MirrorSite::BackendRef {
+                backend_ref: backend_ref?,
+                filter,
+            })
+        });
+    rule.chain(backend)
+}
+
 /// One RequestMirror of a forwarded request.
 pub(crate) struct Mirror {
     target: MirrorTarget,
-    route_namespace: String,
+    site: MirrorSite,
 }
 
 impl Mirror {
-    /// The mirror's backend (an unset namespace is the route's).
-    pub(crate) fn upstream_ref(&self) -> Option<UpstreamRef<'_>> {
-        let reference = &self.target.backend;
-        let namespace = reference
-            .namespace
-            .as_deref()
-            .unwrap_or(&self.route_namespace);
-        let group = reference.group.as_deref().unwrap_or("");
-        let kind = reference.kind.as_deref().unwrap_or("Service");
-        match (group, kind) {
-            ("", "Service") => Some(UpstreamRef::Service {
-                namespace,
-                name: &reference.name,
-                port: reference.port?,
+    /// The mirror's backend as validation resolved it; `None` (do not mirror) when validation
+    /// refused it — missing, unsupported kind, or cross-namespace without a ReferenceGrant.
+    pub(crate) fn upstream_ref<'s>(
+        &self,
+        snapshot: &'s Snapshot,
+        resolution: &Resolution<'_>,
+    ) -> Option<UpstreamRef<'s>> {
+        let resolved =
+            snapshot.mirror_target(resolution.route_key, resolution.rule_index, self.site);
+        let Some(resolved) = resolved else {
+            tracing::debug!(
+                route = %resolution.route_key,
+                mirror = %self.target.backend.name,
+                "mirror target not resolved by validation; not mirroring"
+            );
+            return None;
+        };
+        Some(match resolved {
+            ResolvedBackend::Service { key, port } => UpstreamRef::Service {
+                namespace: &key.namespace,
+                name: &key.name,
+                port: *port,
                 service: None,
-            }),
-            ("gateway.kgateway.dev", "Backend") => Some(UpstreamRef::Backend {
-                namespace,
-                name: &reference.name,
-            }),
-            _ => None,
-        }
+            },
+            ResolvedBackend::Backend { key } => UpstreamRef::Backend {
+                namespace: &key.namespace,
+                name: &key.name,
+            },
+        })
     }
 
     /// Whether this request is copied (the filter's percent or fraction).

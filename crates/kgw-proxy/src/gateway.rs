@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::uri::Authority;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -14,7 +15,7 @@ use kgw_resolve::{BackendChoice, Outcome, RandomSource, RequestHead, Target};
 
 use crate::aws::{CredentialsProvider, DefaultCredentials};
 use crate::body::{self, ProxyBody};
-use crate::endpoints::{ClusterDns, Endpoint, EndpointResolver, ServiceTarget};
+use crate::endpoints::{ClusterDns, EndpointResolver, ServiceTarget};
 use crate::fault::{Fault, status_response};
 use crate::filters::{self, FilterOutcome, Mirror};
 use crate::metrics::Counters;
@@ -332,7 +333,8 @@ impl Gateway {
         let mirrors = mirrors
             .into_iter()
             .filter_map(|mirror| {
-                let upstream = self.upstream_for(snapshot, &mirror.upstream_ref()?).ok()?;
+                let target = mirror.upstream_ref(snapshot, &resolution)?;
+                let upstream = self.upstream_for(snapshot, &target).ok()?;
                 Some((mirror, upstream))
             })
             .collect();
@@ -381,8 +383,11 @@ impl Gateway {
                         .and_then(|p| p.app_protocol.as_deref()),
                 );
                 let tls = snapshot.service_tls(namespace, name).cloned();
+                let authority = endpoint.uri_authority().map_err(|e| {
+                    Fault::Unresolved(format!("Service {namespace}/{name} endpoint: {e}"))
+                })?;
                 Ok(Upstream::Http(HttpUpstream {
-                    endpoint,
+                    authority,
                     protocol,
                     client: match &tls {
                         Some(tls) => ClientChoice::Tls(tls.clone()),
@@ -401,11 +406,9 @@ impl Gateway {
                     BackendRuntime::Unusable(reason) => Err(Fault::Unresolved(reason.clone())),
                     BackendRuntime::Lambda(_) => Ok(Upstream::Lambda(runtime)),
                     BackendRuntime::Static(static_) => {
-                        let picked = static_.endpoints.pick(&static_.round_robin);
-                        let endpoint = Endpoint {
-                            host: picked.host.trim_matches(['[', ']']).to_owned(),
-                            port: picked.port,
-                        };
+                        let authority = static_.pick().ok_or_else(|| {
+                            Fault::Unresolved(format!("Backend {namespace}/{name} has no hosts"))
+                        })?;
                         let protocol = static_.endpoints.protocol();
                         let client = if static_.tls.is_some() {
                             ClientChoice::Backend(runtime.clone())
@@ -413,7 +416,7 @@ impl Gateway {
                             ClientChoice::Shared
                         };
                         Ok(Upstream::Http(HttpUpstream {
-                            endpoint,
+                            authority,
                             protocol,
                             client,
                         }))
@@ -493,12 +496,12 @@ impl Gateway {
         &self,
         choice: &ClientChoice,
         protocol: UpstreamProtocol,
-        endpoint: &Endpoint,
+        authority: Authority,
         mut request: Request<ProxyBody>,
         timeout: Option<Duration>,
     ) -> Result<Response<Incoming>, Fault> {
         let (client, tls) = self.client(choice, protocol);
-        target_request(&mut request, endpoint, tls, protocol)?;
+        target_request(&mut request, authority, tls, protocol)?;
         upstream::send(client, request, timeout).await
     }
 
@@ -517,7 +520,7 @@ impl Gateway {
             .send_upstream(
                 &upstream.client,
                 upstream.protocol,
-                &upstream.endpoint,
+                upstream.authority,
                 request,
                 timeout,
             )
@@ -556,7 +559,7 @@ impl Gateway {
                 .fetch_add(1, Ordering::Relaxed);
             tokio::spawn(async move {
                 let sent = gateway
-                    .send_upstream(&http.client, http.protocol, &http.endpoint, copy, None)
+                    .send_upstream(&http.client, http.protocol, http.authority, copy, None)
                     .await;
                 match sent {
                     // Drain the body so the pooled connection can be reused.
@@ -623,7 +626,7 @@ fn rule_timeout(
     ]
     .into_iter()
     .flatten()
-    .filter_map(crate::duration::parse_gateway_duration)
+    .filter_map(kgw_api::gateway::common::parse_duration)
     .filter(|d| !d.is_zero())
     .min()
 }
@@ -683,7 +686,7 @@ pub(crate) enum Upstream {
 }
 
 pub(crate) struct HttpUpstream {
-    endpoint: Endpoint,
+    authority: Authority,
     protocol: UpstreamProtocol,
     client: ClientChoice,
 }

@@ -54,15 +54,17 @@ pub(crate) async fn invoke(
         SystemTime::now(),
     )
     .map_err(|e| Fault::Unresolved(e.to_string()))?;
-    let endpoint = Endpoint {
+    let authority = Endpoint {
         host: target.endpoint.host.trim_matches(['[', ']']).to_owned(),
         port: target.endpoint.port,
-    };
+    }
+    .uri_authority()
+    .map_err(|e| Fault::Unresolved(format!("lambda endpoint: {e}")))?;
     let response = gateway
         .send_upstream(
             &ClientChoice::Backend(runtime.clone()),
             UpstreamProtocol::H2,
-            &endpoint,
+            authority,
             Request::from_parts(parts, body::full(payload)),
             timeout,
         )

@@ -11,7 +11,6 @@
 pub mod aws;
 pub mod body;
 pub mod connector;
-pub mod duration;
 pub mod endpoints;
 pub mod fault;
 mod filters;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::fault::Fault;
+use crate::gateway::Gateway;
 
 /// Monotonic counters (and one gauge) the gateway updates as it works. Cheap to read at any
 /// time from any thread.
@@ -131,6 +132,65 @@ impl Counters {
         }
         out
     }
+}
+
+/// Serves `GET /metrics` (the gateway's [`Counters`] in the Prometheus text format) on
+/// `listener` until `shutdown` completes; every other path answers 404. Plain HTTP/1.1, one
+/// task per connection; meant for a loopback or cluster-internal address.
+pub async fn serve_metrics(
+    gateway: Gateway,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::warn!(%error, "metrics accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let gateway = gateway.clone();
+        let service =
+            hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                let response = metrics_response(&gateway, request.method(), request.uri().path());
+                std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            });
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(std::time::Duration::from_secs(10))
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "metrics connection ended with an error");
+            }
+        });
+    }
+}
+
+fn metrics_response(
+    gateway: &Gateway,
+    method: &http::Method,
+    path: &str,
+) -> http::Response<crate::body::ProxyBody> {
+    if path != "/metrics" {
+        return crate::fault::status_response(http::StatusCode::NOT_FOUND);
+    }
+    if method != http::Method::GET && method != http::Method::HEAD {
+        return crate::fault::status_response(http::StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let mut response =
+        http::Response::new(crate::body::full(gateway.counters().render_prometheus()));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
 }
 
 #[cfg(test)]

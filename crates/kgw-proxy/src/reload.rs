@@ -42,6 +42,8 @@ pub struct SnapshotSource {
     pub gateway: ObjectKey,
     /// Secret values for Backend TLS.
     pub secrets: Arc<dyn SecretStore>,
+    /// How the manifests are read.
+    pub load: LoadOptions,
     /// Validation options.
     pub validate: kgw_validate::Options,
     /// Refuse a configuration with error diagnostics (default `true`). When `false`, invalid
@@ -66,6 +68,7 @@ impl SnapshotSource {
             paths,
             gateway,
             secrets,
+            load: LoadOptions::default(),
             validate: kgw_validate::Options::default(),
             reject_errors: true,
         }
@@ -73,7 +76,7 @@ impl SnapshotSource {
 
     /// Loads, validates (diagnostics are logged) and builds a snapshot.
     pub fn build(&self) -> Result<Snapshot, BuildError> {
-        let resources = load_paths(&self.paths, &LoadOptions::default())
+        let resources = load_paths(&self.paths, &self.load)
             .map_err(|errors| BuildError::Load(errors.to_string()))?;
         let report = kgw_validate::validate(&resources, &self.validate);
         log_diagnostics(&report);

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
+use http::uri::Authority;
 use kgw_api::kgateway::{AwsAuth, Backend, BackendConfigPolicy};
 use kgw_api::{ObjectKey, Resources};
 use kgw_resolve::{GatewayTable, RouteTable};
 use kgw_rewrite::backend::{LambdaTarget, RoundRobin, StaticEndpoints};
-use kgw_validate::report::Report;
+use kgw_validate::report::{BackendRefReport, Report, ResolvedBackend};
 
 use crate::connector::UpstreamTls;
+use crate::endpoints::Endpoint;
 use crate::secrets::SecretStore;
 use crate::tls::{system_tls, upstream_tls};
 use crate::upstream::{ClientOptions, PooledClient, UpstreamProtocol, pooled_client};
@@ -35,6 +37,45 @@ pub struct Snapshot {
     gateway: ObjectKey,
     backends: HashMap<ObjectKey, Arc<BackendRuntime>>,
     services: HashMap<ObjectKey, Arc<TlsClient>>,
+    /// Validated RequestMirror targets by (route, rule index): only these may receive copies.
+    mirrors: HashMap<ObjectKey, Vec<RuleMirrors>>,
+}
+
+/// Where a RequestMirror filter sits in a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MirrorSite {
+    /// The rule's filter at this index.
+    Rule { filter: usize },
+    /// The filter at `filter` of the backendRef at `backend_ref`.
+    BackendRef { backend_ref: usize, filter: usize },
+}
+
+/// What validation decided for the RequestMirror targets of one rule (kind, existence,
+/// ReferenceGrant): a mirror is sent only when its entry is `Resolved`.
+#[derive(Debug, Default)]
+struct RuleMirrors {
+    rule: Vec<(usize, BackendRefReport)>,
+    backend_refs: Vec<(usize, usize, BackendRefReport)>,
+}
+
+impl RuleMirrors {
+    fn report(&self, site: MirrorSite) -> Option<&BackendRefReport> {
+        match site {
+            MirrorSite::Rule { filter } => self
+                .rule
+                .iter()
+                .find(|(index, _)| *index == filter)
+                .map(|(_, report)| report),
+            MirrorSite::BackendRef {
+                backend_ref,
+                filter,
+            } => self
+                .backend_refs
+                .iter()
+                .find(|(b, f, _)| *b == backend_ref && *f == filter)
+                .map(|(_, _, report)| report),
+        }
+    }
 }
 
 impl Snapshot {
@@ -86,11 +127,33 @@ impl Snapshot {
                 }
             })
             .collect();
+        let mirrors = report
+            .routes
+            .iter()
+            .filter(|(_, route)| {
+                route
+                    .rules
+                    .iter()
+                    .any(|rule| !rule.mirrors.is_empty() || !rule.backend_mirrors.is_empty())
+            })
+            .map(|(key, route)| {
+                let rules = route
+                    .rules
+                    .iter()
+                    .map(|rule| RuleMirrors {
+                        rule: rule.mirrors.clone(),
+                        backend_refs: rule.backend_mirrors.clone(),
+                    })
+                    .collect();
+                (key.clone(), rules)
+            })
+            .collect();
         Ok(Self {
             routes,
             gateway: gateway.clone(),
             backends,
             services,
+            mirrors,
         })
     }
 
@@ -110,6 +173,21 @@ impl Snapshot {
 
     pub(crate) fn backend(&self, namespace: &str, name: &str) -> Option<&Arc<BackendRuntime>> {
         self.backends.get(&ObjectKey::new(namespace, name))
+    }
+
+    /// The validated target of the RequestMirror at `site` of rule `rule` of `route`; `None`
+    /// when validation did not resolve it (missing, wrong kind, no ReferenceGrant) or did not
+    /// report it at all: such a mirror never fires.
+    pub(crate) fn mirror_target(
+        &self,
+        route: &ObjectKey,
+        rule: usize,
+        site: MirrorSite,
+    ) -> Option<&ResolvedBackend> {
+        match self.mirrors.get(route)?.get(rule)?.report(site)? {
+            BackendRefReport::Resolved(target) => Some(target),
+            BackendRefReport::Unresolved { .. } => None,
+        }
     }
 
     pub(crate) fn service_tls(&self, namespace: &str, name: &str) -> Option<&Arc<TlsClient>> {
@@ -185,8 +263,19 @@ pub(crate) enum BackendRuntime {
 #[derive(Debug)]
 pub(crate) struct StaticUpstream {
     pub(crate) endpoints: StaticEndpoints,
+    /// `host:port` of every endpoint, index for index, parsed once.
+    authorities: Vec<Authority>,
     pub(crate) round_robin: RoundRobin,
     pub(crate) tls: Option<TlsClient>,
+}
+
+impl StaticUpstream {
+    /// The next endpoint in round-robin order (`None` only for an empty host list, which
+    /// building refuses).
+    pub(crate) fn pick(&self) -> Option<Authority> {
+        let index = self.round_robin.next_index(self.authorities.len());
+        self.authorities.get(index).cloned()
+    }
 }
 
 #[derive(Debug)]
@@ -223,8 +312,24 @@ impl BackendRuntime {
                 Ok(tls) => tls.map(TlsClient::new),
                 Err(error) => return Self::Unusable(format!("BackendConfigPolicy tls: {error}")),
             };
+            let authorities = match endpoints
+                .endpoints()
+                .iter()
+                .map(|e| {
+                    Endpoint {
+                        host: e.host.trim_matches(['[', ']']).to_owned(),
+                        port: e.port,
+                    }
+                    .uri_authority()
+                })
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(authorities) => authorities,
+                Err(error) => return Self::Unusable(format!("static host: {error}")),
+            };
             return Self::Static(StaticUpstream {
                 endpoints,
+                authorities,
                 round_robin: RoundRobin::new(),
                 tls,
             });

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Request, Response, Uri, Version};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
@@ -11,7 +12,6 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::{self, ProxyBody};
 use crate::connector::{UpstreamConnector, UpstreamTls};
-use crate::endpoints::Endpoint;
 use crate::fault::{Fault, classify_client_error};
 
 pub use kgw_rewrite::backend::UpstreamProtocol;
@@ -110,7 +110,7 @@ pub(crate) fn wants_upgrade(headers: &HeaderMap) -> bool {
 /// the client asked for, and the version fits the upstream protocol.
 pub(crate) fn target_request(
     request: &mut Request<ProxyBody>,
-    endpoint: &Endpoint,
+    authority: Authority,
     tls: bool,
     protocol: UpstreamProtocol,
 ) -> Result<(), Fault> {
@@ -121,17 +121,15 @@ pub(crate) fn target_request(
             .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
         request.headers_mut().insert(header::HOST, value);
     }
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", http::uri::PathAndQuery::as_str);
-    let scheme = if tls { "https" } else { "http" };
-    let uri: Uri = format!("{scheme}://{}{path}", endpoint.authority())
-        .parse()
-        .map_err(|e| {
-            Fault::Unresolved(format!("upstream uri for {}: {e}", endpoint.authority()))
-        })?;
-    *request.uri_mut() = uri;
+    // Reassembled from parts: the path is shared, not copied, and nothing is parsed again.
+    let mut parts = std::mem::take(request.uri_mut()).into_parts();
+    parts.scheme = Some(if tls { Scheme::HTTPS } else { Scheme::HTTP });
+    parts.authority = Some(authority);
+    if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(PathAndQuery::from_static("/"));
+    }
+    *request.uri_mut() =
+        Uri::from_parts(parts).map_err(|e| Fault::Unresolved(format!("upstream uri: {e}")))?;
     *request.version_mut() = if protocol.is_http2() {
         Version::HTTP_2
     } else {
@@ -206,11 +204,12 @@ mod tests {
             .body(body::empty())
             .unwrap();
         *request.version_mut() = Version::HTTP_2;
-        let endpoint = Endpoint {
+        let endpoint = crate::endpoints::Endpoint {
             host: "10.0.0.7".into(),
             port: 8080,
         };
-        target_request(&mut request, &endpoint, false, UpstreamProtocol::Http1).unwrap();
+        let authority = endpoint.uri_authority().unwrap();
+        target_request(&mut request, authority, false, UpstreamProtocol::Http1).unwrap();
         assert_eq!(request.uri(), "http://10.0.0.7:8080/a?b=1");
         assert_eq!(request.headers()[header::HOST], "client.example");
         assert_eq!(request.version(), Version::HTTP_11);

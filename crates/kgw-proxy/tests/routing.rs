@@ -432,3 +432,195 @@ async fn h2c_and_websocket_app_protocols() {
     assert!(head.contains("upgrade: websocket"), "{head}");
     running.shutdown().await;
 }
+
+/// A route in `default` whose rule and backendRef both mirror to a Backend in `shadows`.
+fn cross_namespace_mirror(
+    main: std::net::SocketAddr,
+    mirror: std::net::SocketAddr,
+    grant: bool,
+) -> String {
+    let mirror_filter = |indent: &str| {
+        format!(
+            "{indent}filters:
+{indent}- type: RequestMirror
+{indent}  requestMirror:
+{indent}    backendRef:
+{indent}      name: mirror-backend
+{indent}      namespace: shadows
+{indent}      kind: Backend
+{indent}      group: gateway.kgateway.dev
+"
+        )
+    };
+    let mut yaml = format!(
+        "\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shadows
+---
+{}---
+{}---
+{}",
+        static_backend("default", "json-backend", main),
+        static_backend("shadows", "mirror-backend", mirror),
+        route(
+            "default",
+            "static.example",
+            &format!("{JSON_BACKEND_REF}\n{}", mirror_filter("        ")),
+            &mirror_filter("      "),
+        )
+    );
+    if grant {
+        yaml.push_str(
+            "---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: default-to-shadows
+  namespace: shadows
+spec:
+  from:
+  - group: gateway.networking.k8s.io
+    kind: HTTPRoute
+    namespace: default
+  to:
+  - group: gateway.kgateway.dev
+    kind: Backend
+",
+        );
+    }
+    yaml
+}
+
+#[tokio::test]
+async fn cross_namespace_mirrors_need_a_reference_grant() {
+    let (main_addr, main_log) = upstream("main").await;
+    let (mirror_addr, mirror_log) = upstream("mirror").await;
+    let client = client();
+
+    let refused = start(
+        &cross_namespace_mirror(main_addr, mirror_addr, false),
+        GatewayOptions::default(),
+    )
+    .await;
+    let (status, body) = get(&client, refused.addr, "static.example", "/orders").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "main"));
+    assert_eq!(main_log.lock().unwrap().len(), 1);
+    // Mirrors are spawned before the main request is sent: had one fired, it would have
+    // arrived by now or within this grace period.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        mirror_log.lock().unwrap().is_empty(),
+        "a mirror crossed namespaces without a ReferenceGrant"
+    );
+    refused.shutdown().await;
+
+    let granted = start(
+        &cross_namespace_mirror(main_addr, mirror_addr, true),
+        GatewayOptions::default(),
+    )
+    .await;
+    let (status, _) = get(&client, granted.addr, "static.example", "/orders").await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while mirror_log.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        mirror_log.lock().unwrap().len(),
+        2,
+        "the rule's and the backendRef's mirror both fire with the grant"
+    );
+    granted.shutdown().await;
+}
+
+/// A WebSocket-ish upstream: answers the upgrade with 101, then echoes every chunk back with
+/// an `echo:` prefix over the raw connection.
+async fn echo_upgrade_upstream() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let _ = stream
+                    .write_all(b"HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n")
+                    .await;
+                let mut buf = [0u8; 1024];
+                loop {
+                    let n = stream.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    let mut reply = b"echo:".to_vec();
+                    reply.extend_from_slice(&buf[..n]);
+                    if stream.write_all(&reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn websocket_bytes_flow_both_ways_after_the_upgrade() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ws_addr = echo_upgrade_upstream().await;
+    let yaml = format!(
+        "{}---\n{}",
+        static_backend("default", "ws-backend", ws_addr).replace(
+            "  static:\n",
+            "  static:\n    appProtocol: kubernetes.io/ws\n"
+        ),
+        route(
+            "default",
+            "ws.example",
+            "name: ws-backend\n        kind: Backend\n        group: gateway.kgateway.dev",
+            ""
+        ),
+    );
+    let running = start(&yaml, GatewayOptions::default()).await;
+    let mut ws = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    ws.write_all(b"GET /chat HTTP/1.1\r\nHost: ws.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !received.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(3), ws.read(&mut buf))
+            .await
+            .expect("the 101 arrives")
+            .unwrap();
+        assert!(n > 0, "connection closed before the 101");
+        received.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&received).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    for message in ["ping", "second message"] {
+        ws.write_all(message.as_bytes()).await.unwrap();
+        let mut echoed = Vec::new();
+        let expected = format!("echo:{message}");
+        while echoed.len() < expected.len() {
+            let n = tokio::time::timeout(Duration::from_secs(3), ws.read(&mut buf))
+                .await
+                .expect("the echo arrives")
+                .unwrap();
+            assert!(n > 0, "upgraded connection closed");
+            echoed.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(String::from_utf8_lossy(&echoed), expected);
+    }
+    drop(ws);
+    running.shutdown().await;
+}

@@ -356,9 +356,83 @@ impl ApplyDefaults for PolicyAncestorStatus {
     }
 }
 
+/// Parses a Gateway API duration (GEP-2257: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, such as `10s`,
+/// `500ms` or `1h30m`); `None` when the text does not follow the grammar.
+///
+/// ```
+/// use std::time::Duration;
+/// use kgw_api::gateway::common::parse_duration;
+///
+/// assert_eq!(parse_duration("1h30m"), Some(Duration::from_mins(90)));
+/// assert_eq!(parse_duration("1.5s"), None);
+/// ```
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    let bytes = text.as_bytes();
+    let (mut total, mut index, mut parts) = (Duration::ZERO, 0, 0);
+    while index < bytes.len() {
+        let start = index;
+        while index < bytes.len() && bytes[index].is_ascii_digit() {
+            index += 1;
+        }
+        let digits = &text[start..index];
+        if digits.is_empty() || digits.len() > 5 {
+            return None;
+        }
+        let value: u32 = digits.parse().ok()?;
+        let rest = &text[index..];
+        let (unit, len) = if rest.starts_with("ms") {
+            (Duration::from_millis(1), 2)
+        } else if rest.starts_with('h') {
+            (Duration::from_hours(1), 1)
+        } else if rest.starts_with('m') {
+            (Duration::from_mins(1), 1)
+        } else if rest.starts_with('s') {
+            (Duration::from_secs(1), 1)
+        } else {
+            return None;
+        };
+        index += len;
+        parts += 1;
+        if parts > 4 {
+            return None;
+        }
+        total += unit * value;
+    }
+    (parts >= 1).then_some(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_follow_gep_2257() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_mins(90)));
+        assert_eq!(
+            parse_duration("1h1m1s1ms"),
+            Some(Duration::from_millis(3_661_001))
+        );
+        assert_eq!(parse_duration("99999h"), Some(Duration::from_hours(99_999)));
+        assert_eq!(parse_duration("0s"), Some(Duration::ZERO));
+        for bad in [
+            "",
+            "10",
+            "s",
+            "1.5s",
+            "123456s",
+            "1s1s1s1s1s",
+            "10 s",
+            "-1s",
+            "1d",
+            "1S",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn parent_ref_defaults_and_accessors() {
