@@ -4,31 +4,23 @@ use std::borrow::Cow;
 
 use http::HeaderName;
 use kgw_api::gateway::{HttpMethod, HttpRouteMatch, PathMatchType, StringMatchType};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 
 use crate::path::{PathOptions, hex_value, normalize_path};
 use crate::rank::{MatchRank, PathRank};
 use crate::request::{Headers, RequestHead};
 
 /// Largest compiled program of one configured regex; a larger one never matches.
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub const REGEX_SIZE_LIMIT: usize = kgw_validate::regex_match::DEFAULT_SIZE_LIMIT;
 
 /// Compiles a configured regex (RE2-like `regex` crate syntax) as a full match: `^(?:…)$`.
 ///
-/// The pattern must be valid on its own first, so a pattern cannot close the wrapping group
-/// (`a)|(b`) and escape the anchors. `None` when it is invalid or too large.
+/// Validation decides which patterns are valid
+/// ([`kgw_validate::regex_match::compile_full_match_bytes`]): the pattern must be valid on its
+/// own, so it cannot close the wrapping group (`a)|(b`) and escape the anchors. `None` when it
+/// is invalid or too large: such a match never matches.
 pub fn compile_full_match(pattern: &str) -> Option<Regex> {
-    let build = |source: &str| {
-        RegexBuilder::new(source)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-    };
-    build(pattern).ok()?;
-    // `(?x)` lets a pattern end inside a `#` comment, which would swallow `)$`; the newline
-    // ends the comment and is insignificant whitespace in that mode.
-    build(&format!("^(?:{pattern})$"))
-        .or_else(|_| build(&format!("^(?:{pattern}\n)$")))
-        .ok()
+    kgw_validate::regex_match::compile_full_match_bytes(pattern, REGEX_SIZE_LIMIT).ok()
 }
 
 /// A compiled path condition.

@@ -55,6 +55,13 @@ impl RouteTable {
     /// Compiles the Gateways the options select.
     pub fn build_with(resources: &Resources, report: &Report, options: &BuildOptions) -> Self {
         let mut objects = ObjectCache::default();
+        objects.http_routes.reserve(resources.http_routes.len());
+        objects.http_routes.extend(
+            resources
+                .http_routes
+                .entries()
+                .map(|(key, stored)| (key, &stored.object)),
+        );
         let gateways = report
             .gateways
             .iter()
@@ -95,9 +102,12 @@ impl RouteTable {
 
 /// Shares Service and Backend objects between the backendRefs that name them.
 #[derive(Default)]
-struct ObjectCache {
+struct ObjectCache<'r> {
     services: Map<ObjectKey, Option<Arc<Service>>>,
     backends: Map<ObjectKey, Option<Arc<Backend>>>,
+    /// The HTTPRoutes by key: `Store::get` builds an owned key per lookup, this borrowed index
+    /// serves every Gateway without allocating.
+    http_routes: Map<&'r ObjectKey, &'r HttpRoute>,
 }
 
 /// Why listener selection found no listener to route by.
@@ -235,7 +245,7 @@ impl GatewayTable {
         resources: &Resources,
         report: &Report,
         path_options: PathOptions,
-        objects: &mut ObjectCache,
+        objects: &mut ObjectCache<'_>,
     ) -> Self {
         let mut listeners: Vec<CompiledListener> = Vec::new();
         for listener in &gateway.spec.listeners {
@@ -282,15 +292,12 @@ impl GatewayTable {
             if on.is_empty() {
                 continue;
             }
-            let Some(stored) = resources
-                .http_routes
-                .get(&route_key.namespace, &route_key.name)
-            else {
+            let Some(&route) = objects.http_routes.get(route_key) else {
                 continue;
             };
             routes.push(compile_route(
                 route_key,
-                &stored.object,
+                route,
                 &route_report.rules,
                 resources,
                 objects,
@@ -541,7 +548,7 @@ fn compile_route(
     route: &HttpRoute,
     rule_reports: &[RuleReport],
     resources: &Resources,
-    objects: &mut ObjectCache,
+    objects: &mut ObjectCache<'_>,
 ) -> CompiledRoute {
     let mut hosts: Vec<HostPattern> = Vec::new();
     for h in route.spec.hostnames.iter().flatten() {
@@ -602,7 +609,7 @@ fn compile_route(
 fn compile_backend(
     report: Option<&BackendRefReport>,
     resources: &Resources,
-    objects: &mut ObjectCache,
+    objects: &mut ObjectCache<'_>,
 ) -> CompiledBackend {
     match report {
         None => CompiledBackend::Unresolved {
@@ -614,16 +621,18 @@ fn compile_backend(
             message: message.clone(),
         },
         Some(BackendRefReport::Resolved(ResolvedBackend::Service { key, port })) => {
-            let service = objects
-                .services
-                .entry(key.clone())
-                .or_insert_with(|| {
-                    resources
-                        .services
-                        .get(&key.namespace, &key.name)
-                        .map(|s| Arc::new(s.object.clone()))
-                })
-                .clone();
+            // Look up before inserting: most backendRefs name an object seen before, and
+            // `entry` would clone the key every time.
+            let service = if let Some(cached) = objects.services.get(key) {
+                cached.clone()
+            } else {
+                let service = resources
+                    .services
+                    .get(&key.namespace, &key.name)
+                    .map(|s| Arc::new(s.object.clone()));
+                objects.services.insert(key.clone(), service.clone());
+                service
+            };
             CompiledBackend::Service {
                 key: key.clone(),
                 port: *port,
@@ -631,16 +640,16 @@ fn compile_backend(
             }
         }
         Some(BackendRefReport::Resolved(ResolvedBackend::Backend { key })) => {
-            let backend = objects
-                .backends
-                .entry(key.clone())
-                .or_insert_with(|| {
-                    resources
-                        .backends
-                        .get(&key.namespace, &key.name)
-                        .map(|b| Arc::new(b.object.clone()))
-                })
-                .clone();
+            let backend = if let Some(cached) = objects.backends.get(key) {
+                cached.clone()
+            } else {
+                let backend = resources
+                    .backends
+                    .get(&key.namespace, &key.name)
+                    .map(|b| Arc::new(b.object.clone()));
+                objects.backends.insert(key.clone(), backend.clone());
+                backend
+            };
             match backend {
                 Some(backend) => CompiledBackend::Backend {
                     key: key.clone(),

@@ -11,8 +11,10 @@ fn main() {
 }
 
 /// `routes` HTTPRoutes spread over 10 namespaces, each with two rules: one to a Service in another
-/// namespace (granted for half of the namespaces), one to a Backend in its own namespace.
-fn generate(routes: usize) -> Resources {
+/// namespace (granted for half of the namespaces), one to a Backend in its own namespace. The
+/// second rule's regex is `/r{i % patterns}/[a-z]+`: every route has its own pattern when
+/// `patterns >= routes`.
+fn generate(routes: usize, patterns: usize) -> Resources {
     let mut yaml = String::from(
         "apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -63,19 +65,29 @@ spec:
   rules:
   - matches: [{{path: {{type: PathPrefix, value: /api/{i}}}, headers: [{{name: x-v, value: '1'}}]}}]
     backendRefs: [{{name: svc, namespace: backends, port: 8080}}]
-  - matches: [{{path: {{type: RegularExpression, value: '/r{i}/[a-z]+'}}}}]
+  - matches: [{{path: {{type: RegularExpression, value: '/r{p}/[a-z]+'}}}}]
     filters: [{{type: RequestHeaderModifier, requestHeaderModifier: {{set: [{{name: x-a, value: b}}]}}}}]
     backendRefs: [{{group: gateway.kgateway.dev, kind: Backend, name: b{i}}}]
-"
+",
+            p = i % patterns
         )
         .expect("writing to a String cannot fail");
     }
     load_str("bench.yaml", &yaml, &LoadOptions::default()).expect("generated manifests load")
 }
 
+/// Every route has its own regex: the worst case for the per-run regex verdict cache.
 #[divan::bench(args = [1_000, 10_000], sample_count = 10)]
 fn validate_routes(bencher: divan::Bencher, routes: usize) {
-    let resources = generate(routes);
+    let resources = generate(routes, routes);
+    let options = Options::default();
+    bencher.bench(|| validate(divan::black_box(&resources), &options));
+}
+
+/// The same routes with 50 distinct regexes between them, as real configurations repeat patterns.
+#[divan::bench(args = [1_000, 10_000], sample_count = 10)]
+fn validate_routes_repeated_patterns(bencher: divan::Bencher, routes: usize) {
+    let resources = generate(routes, 50);
     let options = Options::default();
     bencher.bench(|| validate(divan::black_box(&resources), &options));
 }

@@ -33,7 +33,7 @@ pub fn backend_port_message(name: &str) -> String {
 pub(crate) fn resolve(
     from: &Referrer<'_>,
     r: &BackendObjectReference,
-    field: &str,
+    field: impl std::fmt::Display + Copy,
     sink: &mut Sink<'_>,
 ) -> BackendRefReport {
     let (group, kind, name) = (r.group(), r.kind(), r.name.as_str());
@@ -151,7 +151,11 @@ pub(crate) fn resolve(
     BackendRefReport::Resolved(ResolvedBackend::Service { key, port })
 }
 
-fn not_found(sink: &mut Sink<'_>, field: &str, message: String) -> BackendRefReport {
+fn not_found(
+    sink: &mut Sink<'_>,
+    field: impl std::fmt::Display + Copy,
+    message: String,
+) -> BackendRefReport {
     sink.warning(
         "backend-not-found",
         format!("{field}.name"),

@@ -1,6 +1,8 @@
 //! Collecting diagnostics about one object: each finding gets the object, the field path and the
 //! field's place in the manifest.
 
+use std::fmt;
+
 use kgw_api::{ObjectRef, Resource, Source, Stored};
 
 use crate::report::{Diagnostic, Severity};
@@ -27,10 +29,10 @@ impl<'a> Sink<'a> {
         &mut self,
         severity: Severity,
         code: &'static str,
-        field: impl Into<String>,
+        field: impl fmt::Display,
         message: impl Into<String>,
     ) {
-        let field = field.into();
+        let field = field.to_string();
         let position = self.source.map(|s| s.field(&field));
         self.out.push(Diagnostic {
             severity,
@@ -48,7 +50,7 @@ impl<'a> Sink<'a> {
     pub(crate) fn error(
         &mut self,
         code: &'static str,
-        field: impl Into<String>,
+        field: impl fmt::Display,
         message: impl Into<String>,
     ) {
         self.push(Severity::Error, code, field, message);
@@ -58,7 +60,7 @@ impl<'a> Sink<'a> {
     pub(crate) fn warning(
         &mut self,
         code: &'static str,
-        field: impl Into<String>,
+        field: impl fmt::Display,
         message: impl Into<String>,
     ) {
         self.push(Severity::Warning, code, field, message);
@@ -87,5 +89,57 @@ impl<'a> Sink<'a> {
             .filter(|d| d.severity == Severity::Error)
             .map(|d| d.message.clone())
             .collect()
+    }
+}
+
+/// A field path (`spec.rules[0].backendRefs[1]`) that is written out only when a diagnostic
+/// needs it: most checked fields are fine, and formatting every path costs more than checking.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Path<'p> {
+    /// A top-level path such as `spec.rules`.
+    Root(&'static str),
+    /// `parent.name`.
+    Field(&'p Path<'p>, &'static str),
+    /// `parent[index]`.
+    Index(&'p Path<'p>, usize),
+}
+
+impl<'p> Path<'p> {
+    /// `self.name`.
+    pub(crate) fn field(&'p self, name: &'static str) -> Self {
+        Self::Field(self, name)
+    }
+
+    /// `self[index]`.
+    pub(crate) fn index(&'p self, index: usize) -> Self {
+        Self::Index(self, index)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root(root) => f.write_str(root),
+            Self::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Self::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Path;
+
+    #[test]
+    fn paths_render_like_the_manifest() {
+        let rules = Path::Root("spec.rules");
+        let rule = rules.index(2);
+        let refs = rule.field("backendRefs");
+        let backend = refs.index(0);
+        assert_eq!(
+            backend.field("port").to_string(),
+            "spec.rules[2].backendRefs[0].port"
+        );
+        assert_eq!(rules.to_string(), "spec.rules");
     }
 }

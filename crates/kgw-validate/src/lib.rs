@@ -60,7 +60,7 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 use kgw_api::defaults::ApplyDefaults;
-use kgw_api::{ObjectKey, Resource, Resources, Store};
+use kgw_api::{ObjectKey, Resource, Resources, Store, Stored};
 
 pub use backend_refs::{KGATEWAY_GROUP, backend_port_message};
 pub use grants::ReferenceGrantMode;
@@ -96,11 +96,12 @@ impl Default for Options {
     }
 }
 
-/// The keys of a store, sorted, so that processing does not depend on input order.
-fn sorted_keys<T: Resource>(store: &Store<T>) -> Vec<&ObjectKey> {
-    let mut keys: Vec<&ObjectKey> = store.entries().map(|(k, _)| k).collect();
-    keys.sort();
-    keys
+/// The entries of a store sorted by key, so that processing does not depend on input order
+/// (with the objects: looking them up again by key would build an owned key each time).
+fn sorted_entries<T: Resource>(store: &Store<T>) -> Vec<(&ObjectKey, &Stored<T>)> {
+    let mut entries: Vec<_> = store.entries().collect();
+    entries.sort_by_key(|(key, _)| *key);
+    entries
 }
 
 /// Validates loaded (not defaulted) resources: diagnostics and the status of every object.
@@ -110,19 +111,15 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
     let grants = grants::GrantIndex::new(resources, options.reference_grant_mode);
     let mut diagnostics = Vec::new();
 
-    for key in sorted_keys(&resources.reference_grants) {
-        if let Some(stored) = resources.reference_grants.get(&key.namespace, &key.name) {
-            let mut sink = diag::Sink::new(stored, &mut diagnostics);
-            fields::reference_grant::check(&stored.object, &mut sink);
-        }
+    for (_, stored) in sorted_entries(&resources.reference_grants) {
+        let mut sink = diag::Sink::new(stored, &mut diagnostics);
+        fields::reference_grant::check(&stored.object, &mut sink);
     }
 
-    let mut backends = IndexMap::new();
-    for key in sorted_keys(&resources.backends) {
-        if let Some(raw) = resources.backends.get(&key.namespace, &key.name) {
-            let report = backend::backend_report(raw, resources, options, &mut diagnostics);
-            backends.insert(key.clone(), report);
-        }
+    let mut backends = IndexMap::with_capacity(resources.backends.len());
+    for (key, raw) in sorted_entries(&resources.backends) {
+        let report = backend::backend_report(raw, resources, options, &mut diagnostics);
+        backends.insert(key.clone(), report);
     }
 
     let mut parents = routes::Parents {
@@ -130,11 +127,8 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
         all: BTreeSet::new(),
         labels: attach::NamespaceLabels::new(resources),
     };
-    for key in sorted_keys(&resources.gateways) {
+    for (key, raw) in sorted_entries(&resources.gateways) {
         parents.all.insert(key.clone());
-        let Some(raw) = resources.gateways.get(&key.namespace, &key.name) else {
-            continue;
-        };
         let class = resources
             .gateway_classes
             .get("", &raw.object.spec.gateway_class_name);
@@ -151,24 +145,17 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
         }
     }
 
-    let mut routes = IndexMap::new();
-    for key in sorted_keys(&resources.http_routes) {
-        let Some(raw) = resources.http_routes.get(&key.namespace, &key.name) else {
-            continue;
-        };
+    let mut routes = IndexMap::with_capacity(resources.http_routes.len());
+    let mut regexes = regex_match::RegexChecks::new(options.regex_size_limit);
+    for (key, raw) in sorted_entries(&resources.http_routes) {
         let referrer = backend_refs::Referrer {
             resources,
             grants: &grants,
             kind: "HTTPRoute",
             namespace: &key.namespace,
         };
-        let report = routes::route_report(
-            raw,
-            &referrer,
-            &mut parents,
-            options.regex_size_limit,
-            &mut diagnostics,
-        );
+        let report =
+            routes::route_report(raw, &referrer, &mut parents, &mut regexes, &mut diagnostics);
         routes.insert(key.clone(), report);
     }
 

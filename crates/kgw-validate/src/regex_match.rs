@@ -5,41 +5,119 @@
 
 use regex::{Regex, RegexBuilder};
 use regex_automata::nfa::thompson::NFA;
+use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
+use regex_syntax::hir::Look;
 
 /// Default limit on a compiled pattern's size, in bytes (`RegexBuilder::size_limit`).
 pub const DEFAULT_SIZE_LIMIT: usize = 1 << 20;
 
+/// `regex`'s default nesting limit (`RegexBuilder::nest_limit`, 250) less the two levels that
+/// `^(?:…)$` adds.
+const WRAPPED_NEST_LIMIT: u32 = 250 - 2;
+
+fn does_not_compile(pattern: &str, error: impl std::fmt::Display) -> String {
+    format!("regular expression {pattern:?} does not compile: {error}")
+}
+
+fn too_big(pattern: &str, limit: usize) -> String {
+    format!("regular expression {pattern:?} compiles to more than {limit} bytes; simplify it")
+}
+
+/// Parses `pattern` on its own (so that it cannot close a wrapping group, as `a)|(b` would, and
+/// escape the anchors) and anchors the result at both ends: `^(?:pattern)$` as a syntax tree.
+fn parse_anchored(pattern: &str) -> Result<Hir, String> {
+    // The compiled form parses `^(?:pattern)$`, two levels deeper (the concatenation with the
+    // anchors, then the group): the bare pattern gets two levels less so that both parses hit
+    // the nesting limit on the same patterns (tested at the limit below).
+    let config = syntax::Config::new().nest_limit(WRAPPED_NEST_LIMIT);
+    let hir = syntax::parse_with(pattern, &config).map_err(|e| does_not_compile(pattern, e))?;
+    Ok(Hir::concat(vec![
+        Hir::look(Look::Start),
+        hir,
+        Hir::look(Look::End),
+    ]))
+}
+
+/// Builds a matcher from the textual form of a pattern that [`parse_anchored`] accepted.
+/// `(?x)` lets a pattern end inside a `#` comment, which would swallow `)$`; the newline ends the
+/// comment and is insignificant whitespace in that mode.
+fn build_anchored<R>(
+    pattern: &str,
+    size_limit: usize,
+    build: impl Fn(&str) -> Result<R, regex::Error>,
+) -> Result<R, String> {
+    parse_anchored(pattern)?;
+    build(&format!("^(?:{pattern})$"))
+        .or_else(|_| build(&format!("^(?:{pattern}\n)$")))
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => too_big(pattern, size_limit),
+            other => does_not_compile(pattern, other),
+        })
+}
+
 /// Compiles `pattern` so that it must match the whole input (`^(?:pattern)$`), within
 /// `size_limit` bytes of compiled program. The error is a message a person can act on.
 pub fn compile_full_match(pattern: &str, size_limit: usize) -> Result<Regex, String> {
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .size_limit(size_limit)
-        .dfa_size_limit(size_limit)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => format!(
-                "regular expression {pattern:?} compiles to more than {limit} bytes; simplify it"
-            ),
-            other => format!("regular expression {pattern:?} does not compile: {other}"),
-        })
+    build_anchored(pattern, size_limit, |source| {
+        RegexBuilder::new(source)
+            .size_limit(size_limit)
+            .dfa_size_limit(size_limit)
+            .build()
+    })
+}
+
+/// [`compile_full_match`] for matching bytes (paths and percent-decoded query values, which
+/// need not be UTF-8). The pattern is accepted or refused exactly as by [`check_full_match`]:
+/// validation and the resolver agree on which patterns are valid.
+pub fn compile_full_match_bytes(
+    pattern: &str,
+    size_limit: usize,
+) -> Result<regex::bytes::Regex, String> {
+    build_anchored(pattern, size_limit, |source| {
+        regex::bytes::RegexBuilder::new(source)
+            .size_limit(size_limit)
+            .dfa_size_limit(size_limit)
+            .build()
+    })
 }
 
 /// Checks that `pattern` compiles under `size_limit` without building a full matcher: the syntax
 /// is parsed by the same parser as [`compile_full_match`] and the forward NFA, the structure the
 /// size limit bounds, is built under the same limit. About ten times cheaper than compiling.
 pub fn check_full_match(pattern: &str, size_limit: usize) -> Result<(), String> {
-    let anchored = format!("^(?:{pattern})$");
-    let syntax = regex_automata::util::syntax::parse(&anchored)
-        .map_err(|e| format!("regular expression {pattern:?} does not compile: {e}"))?;
+    let anchored = parse_anchored(pattern)?;
     NFA::compiler()
         .configure(NFA::config().nfa_size_limit(Some(size_limit)))
-        .build_from_hir(&syntax)
+        .build_from_hir(&anchored)
         .map(drop)
-        .map_err(|_| {
-            format!(
-                "regular expression {pattern:?} compiles to more than {size_limit} bytes; simplify it"
-            )
-        })
+        .map_err(|_| too_big(pattern, size_limit))
+}
+
+/// [`check_full_match`] verdicts by pattern, for one validation run: real configurations repeat
+/// patterns across routes and matches, and a verdict depends only on the pattern and the limit.
+pub(crate) struct RegexChecks<'a> {
+    size_limit: usize,
+    verdicts: std::collections::HashMap<&'a str, Result<(), String>>,
+}
+
+impl<'a> RegexChecks<'a> {
+    /// An empty cache for one size limit.
+    pub(crate) fn new(size_limit: usize) -> Self {
+        Self {
+            size_limit,
+            verdicts: std::collections::HashMap::new(),
+        }
+    }
+
+    /// [`check_full_match`] under this cache's limit.
+    pub(crate) fn check(&mut self, pattern: &'a str) -> Result<(), String> {
+        let size_limit = self.size_limit;
+        self.verdicts
+            .entry(pattern)
+            .or_insert_with(|| check_full_match(pattern, size_limit))
+            .clone()
+    }
 }
 
 #[cfg(test)]
@@ -64,11 +142,44 @@ mod tests {
             ("(", DEFAULT_SIZE_LIMIT),
             ("\\w{1000}\\w{1000}", 1024),
             ("[a-z]+/x", 4096),
+            ("a)|(b", DEFAULT_SIZE_LIMIT),
+            ("(?x)a # comment", DEFAULT_SIZE_LIMIT),
+            ("(?x)a[0-9]+ #", DEFAULT_SIZE_LIMIT),
         ] {
             assert_eq!(
                 check_full_match(p, limit).is_ok(),
                 compile_full_match(p, limit).is_ok(),
                 "{p}"
+            );
+            assert_eq!(
+                check_full_match(p, limit).is_ok(),
+                compile_full_match_bytes(p, limit).is_ok(),
+                "{p}"
+            );
+        }
+        assert!(check_full_match("a)|(b", DEFAULT_SIZE_LIMIT).is_err());
+        let commented = compile_full_match_bytes("(?x)a # comment", DEFAULT_SIZE_LIMIT).unwrap();
+        assert!(commented.is_match(b"a") && !commented.is_match(b"ab"));
+        // The check parses the bare pattern, the compile parses it wrapped in `^(?:…)$`: they
+        // must still agree at the parser's nesting limit.
+        for depth in 240..260 {
+            let groups = format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+            let stars = format!("{}a{}", "(?:".repeat(depth), ")*".repeat(depth));
+            let classes = format!("{}a{}", "[".repeat(depth), "]".repeat(depth));
+            for p in [groups, stars, classes] {
+                assert_eq!(
+                    check_full_match(&p, DEFAULT_SIZE_LIMIT).is_ok(),
+                    compile_full_match_bytes(&p, DEFAULT_SIZE_LIMIT).is_ok(),
+                    "{p}"
+                );
+            }
+        }
+        let mut cache = RegexChecks::new(1024);
+        for _ in 0..2 {
+            assert!(cache.check("[a-z]+").is_ok());
+            assert_eq!(
+                cache.check("\\w{1000}\\w{1000}"),
+                check_full_match("\\w{1000}\\w{1000}", 1024)
             );
         }
     }

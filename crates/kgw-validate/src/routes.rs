@@ -12,8 +12,9 @@ use kgw_api::{ConditionStatus, ObjectKey, Stored};
 
 use crate::attach::{Attachment, NamespaceLabels, attach};
 use crate::backend_refs::{Referrer, resolve};
-use crate::diag::Sink;
+use crate::diag::{Path, Sink};
 use crate::gateway::condition;
+use crate::regex_match::RegexChecks;
 use crate::report::{
     BackendRefReport, Diagnostic, GatewayReport, ParentReport, RouteReport, RuleReport,
 };
@@ -30,15 +31,15 @@ pub(crate) struct Parents<'a> {
 
 /// Computes the status of one route (as loaded; defaults are read through accessors), counting its
 /// attachments on the Gateways' listeners.
-pub(crate) fn route_report(
-    raw: &Stored<HttpRoute>,
+pub(crate) fn route_report<'a>(
+    raw: &'a Stored<HttpRoute>,
     referrer: &Referrer<'_>,
     parents: &mut Parents<'_>,
-    regex_size_limit: usize,
+    regexes: &mut RegexChecks<'a>,
     out: &mut Vec<Diagnostic>,
 ) -> RouteReport {
     let mut sink = Sink::new(raw, out);
-    let fields = crate::fields::httproute::check(&raw.object, &mut sink, regex_size_limit);
+    let fields = crate::fields::httproute::check(&raw.object, &mut sink, regexes);
     let route = &raw.object;
     let generation = route.metadata.generation;
     let cond = |t: &str, s, r: &str, m: String| condition(t, s, r, m, generation);
@@ -46,25 +47,20 @@ pub(crate) fn route_report(
     let default_rules = [HttpRouteRule::default()];
     let rules = route.spec.rules.as_deref().unwrap_or(&default_rules);
     let mut rule_reports = Vec::with_capacity(rules.len());
+    let rules_path = Path::Root("spec.rules");
     for (i, rule) in rules.iter().enumerate() {
-        let f = format!("spec.rules[{i}]");
+        let f = rules_path.index(i);
+        let refs_path = f.field("backendRefs");
         let backend_refs = rule
             .backend_refs
             .iter()
             .flatten()
             .enumerate()
-            .map(|(b, r)| {
-                resolve(
-                    referrer,
-                    &r.object_ref(),
-                    &format!("{f}.backendRefs[{b}]"),
-                    &mut sink,
-                )
-            })
+            .map(|(b, r)| resolve(referrer, &r.object_ref(), refs_path.index(b), &mut sink))
             .collect();
         let mirrors = mirrors_of(
             rule.filters.as_deref(),
-            &format!("{f}.filters"),
+            f.field("filters"),
             referrer,
             &mut sink,
         );
@@ -74,9 +70,10 @@ pub(crate) fn route_report(
             .flatten()
             .enumerate()
             .flat_map(|(b, r)| {
+                let backend_path = refs_path.index(b);
                 mirrors_of(
                     r.filters.as_deref(),
-                    &format!("{f}.backendRefs[{b}].filters"),
+                    backend_path.field("filters"),
                     referrer,
                     &mut sink,
                 )
@@ -147,8 +144,9 @@ pub(crate) fn route_report(
     let hostnames = route.spec.hostnames.as_deref().unwrap_or_default();
     let mut counted: HashMap<ObjectKey, BTreeSet<usize>> = HashMap::new();
     let mut attachments = Vec::new();
+    let parents_path = Path::Root("spec.parentRefs");
     for (p, parent) in route.spec.parent_refs.iter().flatten().enumerate() {
-        let f = format!("spec.parentRefs[{p}]");
+        let f = parents_path.index(p);
         if parent.group() != kgw_api::gateway::GROUP || parent.kind() != "Gateway" {
             sink.warning(
                 "unsupported-parent-kind",
@@ -258,7 +256,7 @@ pub(crate) fn route_report(
 
 fn mirrors_of(
     filters: Option<&[HttpRouteFilter]>,
-    f: &str,
+    f: Path<'_>,
     referrer: &Referrer<'_>,
     sink: &mut Sink<'_>,
 ) -> Vec<(usize, BackendRefReport)> {

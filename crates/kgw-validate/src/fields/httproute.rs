@@ -16,9 +16,11 @@ use super::{
     group, header_name, kind, length, max_items, min_items, namespace, object_name, port, range,
     section_name, unique,
 };
-use crate::diag::Sink;
+use std::fmt::Display;
+
+use crate::diag::{Path, Sink};
 use crate::hostname::hostname_error;
-use crate::regex_match::check_full_match;
+use crate::regex_match::RegexChecks;
 
 /// What the field rules decided about one route.
 #[derive(Debug, Default)]
@@ -39,10 +41,10 @@ pub(crate) struct RuleFields {
 }
 
 /// Checks one route as loaded.
-pub(crate) fn check(
-    route: &HttpRoute,
+pub(crate) fn check<'a>(
+    route: &'a HttpRoute,
     sink: &mut Sink<'_>,
-    regex_size_limit: usize,
+    regexes: &mut RegexChecks<'a>,
 ) -> RouteFields {
     let spec = &route.spec;
     let mark = sink.mark();
@@ -81,10 +83,10 @@ pub(crate) fn check(
             out.route_error = sink
                 .first_error_between(mark, sink.mark())
                 .map(str::to_owned);
+            let rules_path = Path::Root("spec.rules");
             for (i, rule) in rules.iter().enumerate() {
                 let rule_mark = sink.mark();
-                let invalid_matches =
-                    check_rule(sink, &format!("spec.rules[{i}]"), rule, regex_size_limit);
+                let invalid_matches = check_rule(sink, rules_path.index(i), rule, regexes);
                 out.rules.push(RuleFields {
                     dropped: sink
                         .first_error_between(rule_mark, sink.mark())
@@ -104,23 +106,24 @@ pub(crate) fn check(
 
 fn parent_refs(sink: &mut Sink<'_>, parents: &[ParentReference]) {
     max_items(sink, "spec.parentRefs", parents.len(), 32);
+    let parents_path = Path::Root("spec.parentRefs");
     for (i, p) in parents.iter().enumerate() {
-        let f = format!("spec.parentRefs[{i}]");
+        let f = parents_path.index(i);
         if let Some(g) = &p.group {
-            group(sink, &format!("{f}.group"), g);
+            group(sink, f.field("group"), g);
         }
         if let Some(k) = &p.kind {
-            kind(sink, &format!("{f}.kind"), k);
+            kind(sink, f.field("kind"), k);
         }
         if let Some(n) = &p.namespace {
-            namespace(sink, &format!("{f}.namespace"), n);
+            namespace(sink, f.field("namespace"), n);
         }
-        object_name(sink, &format!("{f}.name"), &p.name);
+        object_name(sink, f.field("name"), &p.name);
         if let Some(s) = &p.section_name {
-            section_name(sink, &format!("{f}.sectionName"), s);
+            section_name(sink, f.field("sectionName"), s);
         }
         if let Some(pt) = p.port {
-            port(sink, &format!("{f}.port"), pt);
+            port(sink, f.field("port"), pt);
         }
     }
     // CEL rules 1 and 2: refs to the same parent all set distinct sectionNames.
@@ -165,30 +168,32 @@ fn parent_refs(sink: &mut Sink<'_>, parents: &[ParentReference]) {
 }
 
 /// Checks one rule; returns the indices of matches that can never match.
-fn check_rule(
+fn check_rule<'a>(
     sink: &mut Sink<'_>,
-    f: &str,
-    rule: &HttpRouteRule,
-    regex_size_limit: usize,
+    f: Path<'_>,
+    rule: &'a HttpRouteRule,
+    regexes: &mut RegexChecks<'a>,
 ) -> Vec<usize> {
     if let Some(name) = &rule.name {
-        section_name(sink, &format!("{f}.name"), name);
+        section_name(sink, f.field("name"), name);
     }
     let mut invalid_matches = Vec::new();
     if let Some(matches) = &rule.matches {
-        max_items(sink, &format!("{f}.matches"), matches.len(), 64);
+        let matches_path = f.field("matches");
+        max_items(sink, matches_path, matches.len(), 64);
         for (i, m) in matches.iter().enumerate() {
-            if !check_match(sink, &format!("{f}.matches[{i}]"), m, regex_size_limit) {
+            if !check_match(sink, matches_path.index(i), m, regexes) {
                 invalid_matches.push(i);
             }
         }
     }
     let filters = rule.filters.as_deref().unwrap_or_default();
-    check_filters(sink, &format!("{f}.filters"), filters);
+    check_filters(sink, f.field("filters"), filters);
     let backends = rule.backend_refs.as_deref().unwrap_or_default();
-    max_items(sink, &format!("{f}.backendRefs"), backends.len(), 16);
+    let backends_path = f.field("backendRefs");
+    max_items(sink, backends_path, backends.len(), 16);
     for (i, b) in backends.iter().enumerate() {
-        check_backend_ref(sink, &format!("{f}.backendRefs[{i}]"), b);
+        check_backend_ref(sink, backends_path.index(i), b);
     }
     // CEL rule 4.
     if !backends.is_empty()
@@ -207,18 +212,16 @@ fn check_rule(
         .as_ref()
         .is_none_or(|m| m.len() == 1 && m[0].path_or_default().0 == PathMatchType::PathPrefix);
     if !one_prefix_match {
-        let rule_filters = filters
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (format!("{f}.filters[{i}]"), x));
+        // (backendRef index, filter index): the path is written only for a finding.
+        let rule_filters = filters.iter().enumerate().map(|(i, x)| (None, i, x));
         let ref_filters = backends.iter().enumerate().flat_map(|(b, r)| {
             r.filters
                 .iter()
                 .flatten()
                 .enumerate()
-                .map(move |(i, x)| (format!("{f}.backendRefs[{b}].filters[{i}]"), x))
+                .map(move |(i, x)| (Some(b), i, x))
         });
-        for (path, x) in rule_filters.chain(ref_filters) {
+        for (backend, i, x) in rule_filters.chain(ref_filters) {
             let prefix = |m: Option<&HttpPathModifier>| {
                 m.is_some_and(|p| {
                     p.type_ == HttpPathModifierType::ReplacePrefixMatch
@@ -235,6 +238,10 @@ fn check_rule(
                 )
             };
             if used {
+                let path = match backend {
+                    None => format!("{f}.filters[{i}]"),
+                    Some(b) => format!("{f}.backendRefs[{b}].filters[{i}]"),
+                };
                 sink.error(
                     "replace-prefix-match-without-prefix-match",
                     path,
@@ -270,7 +277,7 @@ fn check_rule(
 }
 
 /// Parses a Gateway API duration into milliseconds, reporting a malformed one.
-fn duration(sink: &mut Sink<'_>, f: &str, value: &str) -> Option<u64> {
+fn duration(sink: &mut Sink<'_>, f: impl Display + Copy, value: &str) -> Option<u64> {
     if let Some(ms) = parse_duration(value) {
         Some(ms)
     } else {
@@ -317,15 +324,21 @@ pub(crate) fn parse_duration(value: &str) -> Option<u64> {
 }
 
 /// Checks one match; returns whether it can match at all.
-fn check_match(sink: &mut Sink<'_>, f: &str, m: &HttpRouteMatch, limit: usize) -> bool {
+fn check_match<'a>(
+    sink: &mut Sink<'_>,
+    f: Path<'_>,
+    m: &'a HttpRouteMatch,
+    regexes: &mut RegexChecks<'a>,
+) -> bool {
     let mut valid = true;
     if let Some(path) = &m.path {
         let value = path.value_or_default();
-        let pf = format!("{f}.path.value");
-        length(sink, &pf, value, 0, 1024);
+        let path_field = f.field("path");
+        let pf = path_field.field("value");
+        length(sink, pf, value, 0, 1024);
         match path.type_or_default() {
             PathMatchType::RegularExpression => {
-                if let Err(msg) = check_full_match(value, limit) {
+                if let Err(msg) = regexes.check(value) {
                     sink.error(
                         "invalid-regex",
                         pf,
@@ -342,14 +355,15 @@ fn check_match(sink: &mut Sink<'_>, f: &str, m: &HttpRouteMatch, limit: usize) -
         }
     }
     if let Some(headers) = &m.headers {
-        let hf = format!("{f}.headers");
-        max_items(sink, &hf, headers.len(), 16);
-        unique(sink, &hf, headers.iter().map(|h| h.name.as_str()), "header");
+        let hf = f.field("headers");
+        max_items(sink, hf, headers.len(), 16);
+        unique(sink, hf, headers.iter().map(|h| h.name.as_str()), "header");
         for (i, h) in headers.iter().enumerate() {
-            header_name(sink, &format!("{hf}[{i}].name"), &h.name);
-            length(sink, &format!("{hf}[{i}].value"), &h.value, 1, 4096);
+            let header = hf.index(i);
+            header_name(sink, header.field("name"), &h.name);
+            length(sink, header.field("value"), &h.value, 1, 4096);
             if h.type_or_default() == StringMatchType::RegularExpression
-                && let Err(msg) = check_full_match(&h.value, limit)
+                && let Err(msg) = regexes.check(&h.value)
             {
                 sink.error(
                     "invalid-regex",
@@ -361,19 +375,20 @@ fn check_match(sink: &mut Sink<'_>, f: &str, m: &HttpRouteMatch, limit: usize) -
         }
     }
     if let Some(params) = &m.query_params {
-        let qf = format!("{f}.queryParams");
-        max_items(sink, &qf, params.len(), 16);
+        let qf = f.field("queryParams");
+        max_items(sink, qf, params.len(), 16);
         unique(
             sink,
-            &qf,
+            qf,
             params.iter().map(|h| h.name.as_str()),
             "query parameter",
         );
         for (i, q) in params.iter().enumerate() {
-            header_name(sink, &format!("{qf}[{i}].name"), &q.name);
-            length(sink, &format!("{qf}[{i}].value"), &q.value, 1, 1024);
+            let param = qf.index(i);
+            header_name(sink, param.field("name"), &q.name);
+            length(sink, param.field("value"), &q.value, 1, 1024);
             if q.type_or_default() == StringMatchType::RegularExpression
-                && let Err(msg) = check_full_match(&q.value, limit)
+                && let Err(msg) = regexes.check(&q.value)
             {
                 sink.error(
                     "invalid-regex",
@@ -438,30 +453,30 @@ fn valid_path_chars(value: &str) -> bool {
     !b.is_empty()
 }
 
-fn check_backend_ref(sink: &mut Sink<'_>, f: &str, b: &HttpBackendRef) {
+fn check_backend_ref(sink: &mut Sink<'_>, f: Path<'_>, b: &HttpBackendRef) {
     check_object_ref(sink, f, &b.object_ref());
     if let Some(w) = b.weight {
-        range(sink, &format!("{f}.weight"), i64::from(w), 0, 1_000_000);
+        range(sink, f.field("weight"), i64::from(w), 0, 1_000_000);
     }
     if let Some(filters) = &b.filters {
-        check_filters(sink, &format!("{f}.filters"), filters);
+        check_filters(sink, f.field("filters"), filters);
     }
 }
 
 /// Limits of a `BackendObjectReference` and CEL rule 9.
-fn check_object_ref(sink: &mut Sink<'_>, f: &str, r: &BackendObjectReference) {
+fn check_object_ref(sink: &mut Sink<'_>, f: Path<'_>, r: &BackendObjectReference) {
     if let Some(g) = &r.group {
-        group(sink, &format!("{f}.group"), g);
+        group(sink, f.field("group"), g);
     }
     if let Some(k) = &r.kind {
-        kind(sink, &format!("{f}.kind"), k);
+        kind(sink, f.field("kind"), k);
     }
     if let Some(n) = &r.namespace {
-        namespace(sink, &format!("{f}.namespace"), n);
+        namespace(sink, f.field("namespace"), n);
     }
-    object_name(sink, &format!("{f}.name"), &r.name);
+    object_name(sink, f.field("name"), &r.name);
     match r.port {
-        Some(p) => port(sink, &format!("{f}.port"), p),
+        Some(p) => port(sink, f.field("port"), p),
         None if r.group().is_empty() && r.kind() == "Service" => sink.error(
             "service-port-required",
             format!("{f}.port"),
@@ -474,7 +489,7 @@ fn check_object_ref(sink: &mut Sink<'_>, f: &str, r: &BackendObjectReference) {
     }
 }
 
-fn check_filters(sink: &mut Sink<'_>, f: &str, filters: &[HttpRouteFilter]) {
+fn check_filters(sink: &mut Sink<'_>, f: Path<'_>, filters: &[HttpRouteFilter]) {
     max_items(sink, f, filters.len(), 16);
     let count = |t| filters.iter().filter(|x| x.type_ == t).count();
     if count(HttpRouteFilterType::RequestRedirect) > 0 && count(HttpRouteFilterType::UrlRewrite) > 0
@@ -502,11 +517,11 @@ fn check_filters(sink: &mut Sink<'_>, f: &str, filters: &[HttpRouteFilter]) {
         }
     }
     for (i, x) in filters.iter().enumerate() {
-        check_filter(sink, &format!("{f}[{i}]"), x);
+        check_filter(sink, f.index(i), x);
     }
 }
 
-fn check_filter(sink: &mut Sink<'_>, f: &str, x: &HttpRouteFilter) {
+fn check_filter(sink: &mut Sink<'_>, f: Path<'_>, x: &HttpRouteFilter) {
     use HttpRouteFilterType as T;
     let configs = [
         (T::Cors, "cors", x.cors.is_some()),
@@ -561,11 +576,11 @@ fn check_filter(sink: &mut Sink<'_>, f: &str, x: &HttpRouteFilter) {
         ("responseHeaderModifier", &x.response_header_modifier),
     ] {
         if let Some(m) = m {
-            header_modifier(sink, &format!("{f}.{field}"), m);
+            header_modifier(sink, f.field(field), m);
         }
     }
     if let Some(m) = &x.request_mirror {
-        mirror(sink, &format!("{f}.requestMirror"), m);
+        mirror(sink, f.field("requestMirror"), m);
     }
     if let Some(r) = &x.request_redirect {
         let rf = format!("{f}.requestRedirect");
@@ -667,7 +682,7 @@ fn check_filter(sink: &mut Sink<'_>, f: &str, x: &HttpRouteFilter) {
 
 fn star_alone<'a>(
     sink: &mut Sink<'_>,
-    f: &str,
+    f: impl Display + Copy,
     mut values: impl ExactSizeIterator<Item = &'a str>,
     message: &str,
 ) {
@@ -676,24 +691,25 @@ fn star_alone<'a>(
     }
 }
 
-fn header_modifier(sink: &mut Sink<'_>, f: &str, m: &HttpHeaderFilter) {
+fn header_modifier(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpHeaderFilter) {
     let set = m.set.as_deref().unwrap_or_default();
     let add = m.add.as_deref().unwrap_or_default();
     let remove = m.remove.as_deref().unwrap_or_default();
     for (action, headers) in [("set", set), ("add", add)] {
-        let af = format!("{f}.{action}");
-        max_items(sink, &af, headers.len(), 16);
-        unique(sink, &af, headers.iter().map(|h| h.name.as_str()), "header");
+        let af = f.field(action);
+        max_items(sink, af, headers.len(), 16);
+        unique(sink, af, headers.iter().map(|h| h.name.as_str()), "header");
         for (i, h) in headers.iter().enumerate() {
-            header_name(sink, &format!("{af}[{i}].name"), &h.name);
-            length(sink, &format!("{af}[{i}].value"), &h.value, 1, 4096);
+            let header = af.index(i);
+            header_name(sink, header.field("name"), &h.name);
+            length(sink, header.field("value"), &h.value, 1, 4096);
         }
     }
-    let rf = format!("{f}.remove");
-    max_items(sink, &rf, remove.len(), 16);
-    unique(sink, &rf, remove.iter().map(String::as_str), "header");
+    let rf = f.field("remove");
+    max_items(sink, rf, remove.len(), 16);
+    unique(sink, rf, remove.iter().map(String::as_str), "header");
     for (i, h) in remove.iter().enumerate() {
-        header_name(sink, &format!("{rf}[{i}]"), h);
+        header_name(sink, rf.index(i), h);
     }
     // One action per header name, case-insensitively (spec digest §4.1; no CEL rule).
     let all = set
@@ -715,10 +731,10 @@ fn header_modifier(sink: &mut Sink<'_>, f: &str, m: &HttpHeaderFilter) {
     }
 }
 
-fn mirror(sink: &mut Sink<'_>, f: &str, m: &HttpRequestMirrorFilter) {
-    check_object_ref(sink, &format!("{f}.backendRef"), &m.backend_ref);
+fn mirror(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpRequestMirrorFilter) {
+    check_object_ref(sink, f.field("backendRef"), &m.backend_ref);
     if let Some(p) = m.percent {
-        range(sink, &format!("{f}.percent"), i64::from(p), 0, 100);
+        range(sink, f.field("percent"), i64::from(p), 0, 100);
     }
     if let Some(fr) = &m.fraction {
         range(
@@ -753,7 +769,7 @@ fn mirror(sink: &mut Sink<'_>, f: &str, m: &HttpRequestMirrorFilter) {
     }
 }
 
-fn path_modifier(sink: &mut Sink<'_>, f: &str, p: &HttpPathModifier) {
+fn path_modifier(sink: &mut Sink<'_>, f: impl Display + Copy, p: &HttpPathModifier) {
     use HttpPathModifierType as T;
     let pairs = [
         (T::ReplaceFullPath, "replaceFullPath", &p.replace_full_path),

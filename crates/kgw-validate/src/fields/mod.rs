@@ -6,11 +6,13 @@ pub(crate) mod gateway;
 pub(crate) mod httproute;
 pub(crate) mod reference_grant;
 
+use std::fmt::Display;
+
 use crate::diag::Sink;
 use crate::hostname::{is_dns_label, is_dns_subdomain};
 
 /// `maxItems`.
-pub(crate) fn max_items(sink: &mut Sink<'_>, field: &str, len: usize, max: usize) {
+pub(crate) fn max_items(sink: &mut Sink<'_>, field: impl Display + Copy, len: usize, max: usize) {
     if len > max {
         sink.error(
             "max-items",
@@ -21,7 +23,7 @@ pub(crate) fn max_items(sink: &mut Sink<'_>, field: &str, len: usize, max: usize
 }
 
 /// `minItems`.
-pub(crate) fn min_items(sink: &mut Sink<'_>, field: &str, len: usize, min: usize) {
+pub(crate) fn min_items(sink: &mut Sink<'_>, field: impl Display + Copy, len: usize, min: usize) {
     if len < min {
         sink.error(
             "min-items",
@@ -32,7 +34,13 @@ pub(crate) fn min_items(sink: &mut Sink<'_>, field: &str, len: usize, min: usize
 }
 
 /// `minLength` / `maxLength` (counted in characters, as the API server does).
-pub(crate) fn length(sink: &mut Sink<'_>, field: &str, value: &str, min: usize, max: usize) {
+pub(crate) fn length(
+    sink: &mut Sink<'_>,
+    field: impl Display + Copy,
+    value: &str,
+    min: usize,
+    max: usize,
+) {
     let len = value.chars().count();
     if len < min || len > max {
         sink.error(
@@ -44,7 +52,13 @@ pub(crate) fn length(sink: &mut Sink<'_>, field: &str, value: &str, min: usize, 
 }
 
 /// `minimum` / `maximum`.
-pub(crate) fn range(sink: &mut Sink<'_>, field: &str, value: i64, min: i64, max: i64) {
+pub(crate) fn range(
+    sink: &mut Sink<'_>,
+    field: impl Display + Copy,
+    value: i64,
+    min: i64,
+    max: i64,
+) {
     if value < min || value > max {
         sink.error(
             "value-range",
@@ -55,7 +69,12 @@ pub(crate) fn range(sink: &mut Sink<'_>, field: &str, value: i64, min: i64, max:
 }
 
 /// A value that does not match its pattern.
-pub(crate) fn invalid(sink: &mut Sink<'_>, field: &str, value: &str, expected: &str) {
+pub(crate) fn invalid(
+    sink: &mut Sink<'_>,
+    field: impl Display + Copy,
+    value: &str,
+    expected: &str,
+) {
     sink.error(
         "invalid-value",
         field,
@@ -64,7 +83,7 @@ pub(crate) fn invalid(sink: &mut Sink<'_>, field: &str, value: &str, expected: &
 }
 
 /// `Group`: empty or a DNS subdomain, at most 253 characters.
-pub(crate) fn group(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn group(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     if value.len() > 253 || !(value.is_empty() || is_dns_subdomain(value)) {
         invalid(
             sink,
@@ -76,7 +95,7 @@ pub(crate) fn group(sink: &mut Sink<'_>, field: &str, value: &str) {
 }
 
 /// `Kind`: `^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`, 1 to 63 characters.
-pub(crate) fn kind(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn kind(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     let b = value.as_bytes();
     let ok = (1..=63).contains(&b.len())
         && b[0].is_ascii_alphabetic()
@@ -93,7 +112,7 @@ pub(crate) fn kind(sink: &mut Sink<'_>, field: &str, value: &str) {
 }
 
 /// `Namespace`: an RFC 1123 label of 1 to 63 characters.
-pub(crate) fn namespace(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn namespace(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     if !is_dns_label(value) {
         invalid(
             sink,
@@ -105,12 +124,12 @@ pub(crate) fn namespace(sink: &mut Sink<'_>, field: &str, value: &str) {
 }
 
 /// `ObjectName`: 1 to 253 characters.
-pub(crate) fn object_name(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn object_name(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     length(sink, field, value, 1, 253);
 }
 
 /// `SectionName`: an RFC 1123 subdomain of 1 to 253 characters.
-pub(crate) fn section_name(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn section_name(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     if value.len() > 253 || !is_dns_subdomain(value) {
         invalid(
             sink,
@@ -122,7 +141,7 @@ pub(crate) fn section_name(sink: &mut Sink<'_>, field: &str, value: &str) {
 }
 
 /// `PortNumber`: 1 to 65535.
-pub(crate) fn port(sink: &mut Sink<'_>, field: &str, value: i32) {
+pub(crate) fn port(sink: &mut Sink<'_>, field: impl Display + Copy, value: i32) {
     range(sink, field, i64::from(value), 1, 65535);
 }
 
@@ -135,7 +154,7 @@ pub(crate) fn is_header_name(value: &str) -> bool {
 }
 
 /// Checks a header name.
-pub(crate) fn header_name(sink: &mut Sink<'_>, field: &str, value: &str) {
+pub(crate) fn header_name(sink: &mut Sink<'_>, field: impl Display + Copy, value: &str) {
     if !is_header_name(value) {
         sink.error(
             "invalid-header-name",
@@ -151,13 +170,21 @@ pub(crate) fn header_name(sink: &mut Sink<'_>, field: &str, value: &str) {
 /// Reports every entry whose key repeats an earlier one (list-map keys, sets).
 pub(crate) fn unique<'k>(
     sink: &mut Sink<'_>,
-    field: &str,
+    field: impl Display + Copy,
     keys: impl IntoIterator<Item = &'k str>,
     what: &str,
 ) {
+    let keys: Vec<&str> = keys.into_iter().collect();
+    // Lists within their `maxItems` are short: comparing beats hashing. Longer ones (already an
+    // error) are hashed so that a hostile list costs linear time.
     let mut seen = std::collections::HashSet::new();
-    for (i, key) in keys.into_iter().enumerate() {
-        if !seen.insert(key) {
+    for (i, key) in keys.iter().enumerate() {
+        let repeated = if keys.len() <= 16 {
+            keys[..i].contains(key)
+        } else {
+            !seen.insert(*key)
+        };
+        if repeated {
             sink.error(
                 "duplicate-key",
                 format!("{field}[{i}]"),
