@@ -48,12 +48,16 @@ pub fn authority(value: &str) -> Result<Authority, RewriteError> {
 }
 
 /// An origin-form request target: `path` (which must start with `/`) and an optional query.
+///
+/// A rewritten path holding `?` or `#` is refused rather than escaped: the CRD lets such
+/// values through, but splicing them in would move the request's query or cut its path, and
+/// guessing an encoding would silently change what the author wrote.
 pub fn path_and_query(path: &str, query: Option<&str>) -> Result<PathAndQuery, RewriteError> {
     let target = match query {
         Some(q) => format!("{path}?{q}"),
         None => path.to_owned(),
     };
-    if !path.starts_with('/') {
+    if !path.starts_with('/') || path.contains(['?', '#']) {
         return Err(RewriteError::InvalidPath { path: target });
     }
     PathAndQuery::from_str(&target).map_err(|_| RewriteError::InvalidPath { path: target })
@@ -62,6 +66,17 @@ pub fn path_and_query(path: &str, query: Option<&str>) -> Result<PathAndQuery, R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_never_carry_a_query_or_fragment() {
+        for bad in ["/v2?debug=1/x", "/v2#frag/x", "?w+r/"] {
+            assert!(path_and_query(bad, Some("user=a")).is_err(), "{bad}");
+        }
+        assert_eq!(
+            path_and_query("/v2/x", Some("user=a")).unwrap().as_str(),
+            "/v2/x?user=a"
+        );
+    }
 
     #[test]
     fn header_values_refuse_line_breaks_and_nul() {
