@@ -51,16 +51,32 @@ pub struct Stored<T> {
     pub source: Option<Source>,
 }
 
+/// A borrowed [`ObjectKey`], so that a lookup does not build an owned key. Its derived `Hash`
+/// feeds the same `str`s in the same order as `ObjectKey`'s, which `Equivalent` requires.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    namespace: &'a str,
+    name: &'a str,
+}
+
+impl indexmap::Equivalent<ObjectKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &ObjectKey) -> bool {
+        self.namespace == key.namespace && self.name == key.name
+    }
+}
+
 /// The objects of one kind, by namespace and name, in insertion order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Store<T> {
-    items: IndexMap<ObjectKey, Stored<T>>,
+    // foldhash rather than SipHash: validation looks objects up by key for every reference, and
+    // keys come from manifests, not from the network.
+    items: IndexMap<ObjectKey, Stored<T>, foldhash::fast::RandomState>,
 }
 
 impl<T> Default for Store<T> {
     fn default() -> Self {
         Self {
-            items: IndexMap::new(),
+            items: IndexMap::default(),
         }
     }
 }
@@ -68,7 +84,7 @@ impl<T> Default for Store<T> {
 impl<T: Resource> Store<T> {
     /// The object with this namespace and name (`""` namespace for cluster-scoped kinds).
     pub fn get(&self, namespace: &str, name: &str) -> Option<&Stored<T>> {
-        self.items.get(&ObjectKey::new(namespace, name))
+        self.items.get(&KeyRef { namespace, name })
     }
 
     /// Inserts or replaces an object, returning the one it replaced.
@@ -79,7 +95,7 @@ impl<T: Resource> Store<T> {
 
     /// Removes an object, keeping the order of the others.
     pub fn remove(&mut self, namespace: &str, name: &str) -> Option<Stored<T>> {
-        self.items.shift_remove(&ObjectKey::new(namespace, name))
+        self.items.shift_remove(&KeyRef { namespace, name })
     }
 
     /// Objects in insertion order.
@@ -217,5 +233,48 @@ impl Resources {
     /// Inserts or replaces an object built in code (no source), returning the one it replaced.
     pub fn insert<T: Indexed>(&mut self, object: T) -> Option<T> {
         T::store_mut(self).insert(object, None).map(|s| s.object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use crate::k8s::Service;
+    use crate::meta::ObjectMeta;
+
+    fn service(namespace: &str, name: &str) -> Service {
+        Service {
+            api_version: "v1".into(),
+            kind: "Service".into(),
+            metadata: ObjectMeta {
+                namespace: Some(namespace.to_owned()),
+                name: Some(name.to_owned()),
+                ..ObjectMeta::default()
+            },
+            spec: None,
+            status: None,
+        }
+    }
+
+    #[test]
+    fn borrowed_lookups_find_exactly_the_stored_keys() {
+        let mut store = Store::default();
+        // Pairs whose concatenations collide: the key must not be hashed as one string.
+        for (namespace, name) in [("ab", "c"), ("a", "bc"), ("", "abc"), ("abc", "")] {
+            store.insert(service(namespace, name), None);
+        }
+        for (namespace, name) in [("ab", "c"), ("a", "bc"), ("", "abc"), ("abc", "")] {
+            let found = store.get(namespace, name).map(|s| &s.object.metadata);
+            assert_eq!(
+                found.map(|m| (m.namespace(), m.name())),
+                Some((namespace, name))
+            );
+        }
+        assert!(store.get("a", "b").is_none());
+        assert!(store.get("abc", "c").is_none());
+        assert!(store.remove("a", "bc").is_some());
+        assert!(store.get("a", "bc").is_none());
+        assert!(store.get("ab", "c").is_some());
+        assert_eq!(store.len(), 3);
     }
 }

@@ -38,7 +38,7 @@ impl fmt::Display for Position {
 /// (`spec.rules[0].backendRefs[1].port`); the object itself is under `""`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldPositions {
-    map: HashMap<String, Position>,
+    map: HashMap<String, Position, foldhash::fast::RandomState>,
 }
 
 impl FieldPositions {
@@ -425,7 +425,7 @@ fn float_to_json(f: f64) -> Option<Value> {
 }
 
 fn positions_of(root: &Spanned<Node>) -> FieldPositions {
-    let mut map = HashMap::new();
+    let mut map = HashMap::default();
     let mut path = String::new();
     record(root, position(root), &mut path, &mut map);
     FieldPositions { map }
@@ -436,7 +436,7 @@ fn record(
     node: &Spanned<Node>,
     at: Position,
     path: &mut String,
-    map: &mut HashMap<String, Position>,
+    map: &mut HashMap<String, Position, foldhash::fast::RandomState>,
 ) {
     map.insert(path.clone(), at);
     let len = path.len();
