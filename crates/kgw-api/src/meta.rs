@@ -1,5 +1,6 @@
 //! Kubernetes object metadata shared by every kind: `metadata`, conditions and label selectors.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -96,9 +97,10 @@ pub enum ConditionStatus {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
-    /// Condition type in CamelCase (`Accepted`, `ResolvedRefs`, …).
+    /// Condition type in CamelCase (`Accepted`, `ResolvedRefs`, …). Borrowed when it is one of
+    /// the spec's names, as it almost always is: a status report holds thousands of conditions.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: Cow<'static, str>,
     /// `True`, `False` or `Unknown`.
     pub status: ConditionStatus,
     /// The `metadata.generation` the condition was computed for.
@@ -107,11 +109,11 @@ pub struct Condition {
     /// RFC 3339 time of the last status change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<String>,
-    /// Machine-readable CamelCase reason.
-    pub reason: String,
-    /// Human-readable message.
+    /// Machine-readable CamelCase reason (borrowed when it is one of the spec's reasons).
+    pub reason: Cow<'static, str>,
+    /// Human-readable message (borrowed when it is a fixed text such as `Route accepted`).
     #[serde(default)]
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// A label selector (`meta/v1 LabelSelector`).

@@ -144,14 +144,19 @@ fn conditions_text(conditions: &[Condition]) -> String {
 mod tests {
     use super::*;
 
-    fn condition(type_: &str, status: ConditionStatus, reason: &str, message: &str) -> Condition {
+    fn condition(
+        type_: &'static str,
+        status: ConditionStatus,
+        reason: &'static str,
+        message: &str,
+    ) -> Condition {
         Condition {
             type_: type_.into(),
             status,
             observed_generation: None,
             last_transition_time: None,
             reason: reason.into(),
-            message: message.into(),
+            message: message.to_owned().into(),
         }
     }
 

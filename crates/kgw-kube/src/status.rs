@@ -318,12 +318,12 @@ mod tests {
 
     fn condition(type_: &str, status: ConditionStatus, reason: &str) -> Condition {
         Condition {
-            type_: type_.to_owned(),
+            type_: type_.to_owned().into(),
             status,
             observed_generation: None,
             last_transition_time: None,
-            reason: reason.to_owned(),
-            message: String::new(),
+            reason: reason.to_owned().into(),
+            message: "".into(),
         }
     }
 
@@ -384,7 +384,7 @@ mod tests {
         ];
         let new = vec![
             Condition {
-                message: "still fine".to_owned(),
+                message: "still fine".into(),
                 ..condition("Accepted", ConditionStatus::True, "Accepted")
             },
             condition("ResolvedRefs", ConditionStatus::False, "BackendNotFound"),

@@ -48,12 +48,12 @@ fn route(status: &Value) -> Value {
 fn report() -> Report {
     let mut report = Report::default();
     let condition = |type_: &str, status, reason: &str, message: &str| Condition {
-        type_: type_.to_owned(),
+        type_: type_.to_owned().into(),
         status,
         observed_generation: None,
         last_transition_time: None,
-        reason: reason.to_owned(),
-        message: message.to_owned(),
+        reason: reason.to_owned().into(),
+        message: message.to_owned().into(),
     };
     report.routes.insert(
         ObjectKey::new("app", "web"),

@@ -56,7 +56,7 @@
 //!         conditions: vec![kgw_api::Condition {
 //!             type_: "Accepted".into(), status: kgw_api::ConditionStatus::True,
 //!             observed_generation: None, last_transition_time: None,
-//!             reason: "Accepted".into(), message: String::new(),
+//!             reason: "Accepted".into(), message: "".into(),
 //!         }],
 //!         ..Default::default()
 //!     }],

@@ -6,6 +6,10 @@ use kgw_api::Resources;
 use kgw_api::load::{LoadOptions, load_str};
 use kgw_validate::{Options, validate};
 
+// Counts allocations per validation in the bench output: they dominate its profile.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

@@ -1,8 +1,9 @@
 //! Route → Gateway attachment through one parentRef (spec digest §1.1–1.3): sectionName and port
 //! select listeners, `allowedRoutes` filters them by namespace and kind, hostnames must intersect.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use foldhash::HashMap;
 use kgw_api::Resources;
 use kgw_api::gateway::{
     FromNamespaces, Gateway, Listener, ParentReference, RouteConditionReason as Reason,

@@ -224,8 +224,8 @@ mod backend_tests {
         let c = &r.backends.values().next().unwrap().conditions[0];
         (
             format!("{:?}", c.status),
-            c.reason.clone(),
-            c.message.clone(),
+            c.reason.to_string(),
+            c.message.to_string(),
         )
     }
 

@@ -9,7 +9,12 @@ use crate::report::{Diagnostic, Severity};
 
 /// Where diagnostics about one object go.
 pub(crate) struct Sink<'a> {
-    object: ObjectRef,
+    // The object's reference parts: the owned `ObjectRef` is built only when a diagnostic is
+    // recorded, as most objects have none.
+    group: &'static str,
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
     source: Option<&'a Source>,
     out: &'a mut Vec<Diagnostic>,
 }
@@ -17,8 +22,12 @@ pub(crate) struct Sink<'a> {
 impl<'a> Sink<'a> {
     /// A sink for one stored object.
     pub(crate) fn new<T: Resource>(stored: &'a Stored<T>, out: &'a mut Vec<Diagnostic>) -> Self {
+        let metadata = stored.object.metadata();
         Self {
-            object: stored.object.object_ref(),
+            group: T::GROUP,
+            kind: T::KIND,
+            namespace: metadata.namespace(),
+            name: metadata.name(),
             source: stored.source.as_ref(),
             out,
         }
@@ -37,7 +46,12 @@ impl<'a> Sink<'a> {
         self.out.push(Diagnostic {
             severity,
             code,
-            object: self.object.clone(),
+            object: ObjectRef {
+                group: self.group.to_owned(),
+                kind: self.kind.to_owned(),
+                namespace: self.namespace.to_owned(),
+                name: self.name.to_owned(),
+            },
             file: self.source.map(|s| s.file.clone()),
             line: position.map(|p| p.line),
             column: position.map(|p| p.column),
@@ -118,10 +132,20 @@ impl<'p> Path<'p> {
 
 impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Piece by piece rather than with `write!`: diagnostics format many paths.
         match self {
             Self::Root(root) => f.write_str(root),
-            Self::Field(parent, name) => write!(f, "{parent}.{name}"),
-            Self::Index(parent, index) => write!(f, "{parent}[{index}]"),
+            Self::Field(parent, name) => {
+                parent.fmt(f)?;
+                f.write_str(".")?;
+                f.write_str(name)
+            }
+            Self::Index(parent, index) => {
+                parent.fmt(f)?;
+                f.write_str("[")?;
+                fmt::Display::fmt(index, f)?;
+                f.write_str("]")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Gateway and listener status (spec digest §5.2, §5.3): Accepted, Programmed, ResolvedRefs
 //! (certificate references and their grants, route kinds), Conflicted, supportedKinds.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use kgw_api::gateway::{
@@ -15,18 +16,18 @@ use crate::report::{Diagnostic, GatewayReport, ListenerReport};
 
 /// Builds a condition.
 pub(crate) fn condition(
-    type_: &str,
+    type_: &'static str,
     status: ConditionStatus,
-    reason: &str,
-    message: impl Into<String>,
+    reason: &'static str,
+    message: impl Into<Cow<'static, str>>,
     generation: Option<i64>,
 ) -> Condition {
     Condition {
-        type_: type_.to_owned(),
+        type_: type_.into(),
         status,
         observed_generation: generation,
         last_transition_time: None,
-        reason: reason.to_owned(),
+        reason: reason.into(),
         message: message.into(),
     }
 }
@@ -61,7 +62,7 @@ pub(crate) fn gateway_report(
     let mut sink = Sink::new(raw, out);
     let invalid = crate::fields::gateway::check(&raw.object, &mut sink);
     let generation = gateway.metadata.generation;
-    let cond = |t: &str, s, r: &str, m: String| condition(t, s, r, m, generation);
+    let cond = |t: &'static str, s, r: &'static str, m: String| condition(t, s, r, m, generation);
     let listeners = &gateway.spec.listeners;
     let conflicts = conflicts(listeners);
     let mut reports = Vec::with_capacity(listeners.len());
@@ -419,7 +420,7 @@ mod tests {
         gw.listeners[i]
             .conditions
             .iter()
-            .map(|c| (c.type_.clone(), format!("{:?}/{}", c.status, c.reason)))
+            .map(|c| (c.type_.to_string(), format!("{:?}/{}", c.status, c.reason)))
             .collect()
     }
 

@@ -1,6 +1,6 @@
 //! ReferenceGrant evaluation (spec digest §3.1, kgateway `RefGrantIndex.ReferenceAllowed`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use kgw_api::Resources;
 use kgw_api::gateway::ReferenceGrant;
@@ -29,10 +29,11 @@ pub(crate) struct RefEnd<'a> {
     pub name: &'a str,
 }
 
-/// ReferenceGrants by the namespace they live in (the target namespace).
+/// ReferenceGrants by the namespace they live in (the target namespace) and a namespace their
+/// `from` list names: a lookup then only sees grants that can apply.
 pub(crate) struct GrantIndex<'a> {
     mode: ReferenceGrantMode,
-    by_namespace: HashMap<&'a str, Vec<&'a ReferenceGrant>>,
+    by_namespaces: HashMap<(&'a str, &'a str), Vec<&'a ReferenceGrant>>,
 }
 
 /// kgateway normalises the group `core` to `""` on both sides.
@@ -42,14 +43,23 @@ fn norm(group: &str) -> &str {
 
 impl<'a> GrantIndex<'a> {
     pub(crate) fn new(resources: &'a Resources, mode: ReferenceGrantMode) -> Self {
-        let mut by_namespace: HashMap<&str, Vec<&ReferenceGrant>> = HashMap::new();
+        let mut by_namespaces: HashMap<(&str, &str), Vec<&ReferenceGrant>> = HashMap::default();
         for stored in resources.reference_grants.iter() {
-            by_namespace
-                .entry(stored.object.metadata.namespace())
-                .or_default()
-                .push(&stored.object);
+            let grant = &stored.object;
+            for from in &grant.spec.from {
+                let grants = by_namespaces
+                    .entry((grant.metadata.namespace(), from.namespace.as_str()))
+                    .or_default();
+                // A grant naming one namespace twice is listed once.
+                if !grants.last().is_some_and(|g| std::ptr::eq(*g, grant)) {
+                    grants.push(grant);
+                }
+            }
         }
-        Self { mode, by_namespace }
+        Self {
+            mode,
+            by_namespaces,
+        }
     }
 
     /// Whether `from` may reference `to`: same namespace, mode `Off`, or a grant in `to`'s
@@ -58,7 +68,8 @@ impl<'a> GrantIndex<'a> {
         if self.mode == ReferenceGrantMode::Off || from.namespace == to.namespace {
             return true;
         }
-        self.by_namespace.get(to.namespace).is_some_and(|grants| {
+        let key = (to.namespace, from.namespace);
+        self.by_namespaces.get(&key).is_some_and(|grants| {
             grants.iter().any(|g| {
                 g.spec.from.iter().any(|f| {
                     norm(&f.group) == norm(from.group)

@@ -100,7 +100,8 @@ impl Default for Options {
 /// (with the objects: looking them up again by key would build an owned key each time).
 fn sorted_entries<T: Resource>(store: &Store<T>) -> Vec<(&ObjectKey, &Stored<T>)> {
     let mut entries: Vec<_> = store.entries().collect();
-    entries.sort_by_key(|(key, _)| *key);
+    // Keys are unique, so an unstable sort gives the same order.
+    entries.sort_unstable_by_key(|(key, _)| *key);
     entries
 }
 
@@ -126,6 +127,7 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
         handled: IndexMap::new(),
         all: BTreeSet::new(),
         labels: attach::NamespaceLabels::new(resources),
+        attached_scratch: Vec::new(),
     };
     for (key, raw) in sorted_entries(&resources.gateways) {
         parents.all.insert(key.clone());

@@ -98,7 +98,7 @@ pub fn check_full_match(pattern: &str, size_limit: usize) -> Result<(), String> 
 /// patterns across routes and matches, and a verdict depends only on the pattern and the limit.
 pub(crate) struct RegexChecks<'a> {
     size_limit: usize,
-    verdicts: std::collections::HashMap<&'a str, Result<(), String>>,
+    verdicts: foldhash::HashMap<&'a str, Result<(), String>>,
 }
 
 impl<'a> RegexChecks<'a> {
@@ -106,7 +106,7 @@ impl<'a> RegexChecks<'a> {
     pub(crate) fn new(size_limit: usize) -> Self {
         Self {
             size_limit,
-            verdicts: std::collections::HashMap::new(),
+            verdicts: foldhash::HashMap::default(),
         }
     }
 

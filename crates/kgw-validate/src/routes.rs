@@ -1,7 +1,8 @@
 //! HTTPRoute status: field rules decide which rules survive, backendRefs and mirrors are
 //! resolved, and every parentRef is attached (or not) with the spec's reasons.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 use kgw_api::defaults::ApplyDefaults;
@@ -27,6 +28,8 @@ pub(crate) struct Parents<'a> {
     pub all: BTreeSet<ObjectKey>,
     /// Namespace labels for `Selector` listeners.
     pub labels: NamespaceLabels<'a>,
+    /// Reused by every route for its attachments, so that counting them allocates nothing.
+    pub attached_scratch: Vec<(usize, usize)>,
 }
 
 /// Computes the status of one route (as loaded; defaults are read through accessors), counting its
@@ -39,10 +42,12 @@ pub(crate) fn route_report<'a>(
     out: &mut Vec<Diagnostic>,
 ) -> RouteReport {
     let mut sink = Sink::new(raw, out);
-    let fields = crate::fields::httproute::check(&raw.object, &mut sink, regexes);
+    let mut fields = crate::fields::httproute::check(&raw.object, &mut sink, regexes);
     let route = &raw.object;
     let generation = route.metadata.generation;
-    let cond = |t: &str, s, r: &str, m: String| condition(t, s, r, m, generation);
+    let cond = |t: &'static str, s, r: &'static str, m: Cow<'static, str>| {
+        condition(t, s, r, m, generation)
+    };
     // An absent rule list is one default rule (`PathPrefix /`, no backends).
     let default_rules = [HttpRouteRule::default()];
     let rules = route.spec.rules.as_deref().unwrap_or(&default_rules);
@@ -56,7 +61,7 @@ pub(crate) fn route_report<'a>(
             .iter()
             .flatten()
             .enumerate()
-            .map(|(b, r)| resolve(referrer, &r.object_ref(), refs_path.index(b), &mut sink))
+            .map(|(b, r)| resolve(referrer, r.into(), refs_path.index(b), &mut sink))
             .collect();
         let mirrors = mirrors_of(
             rule.filters.as_deref(),
@@ -82,19 +87,21 @@ pub(crate) fn route_report<'a>(
                 .collect::<Vec<_>>()
             })
             .collect();
-        let field_rule = fields.rules.get(i);
+        let field_rule = fields
+            .rules
+            .get_mut(i)
+            .map(std::mem::take)
+            .unwrap_or_default();
         rule_reports.push(RuleReport {
-            dropped: field_rule.and_then(|r| r.dropped.clone()),
-            invalid_matches: field_rule
-                .map(|r| r.invalid_matches.clone())
-                .unwrap_or_default(),
+            dropped: field_rule.dropped,
+            invalid_matches: field_rule.invalid_matches,
             backend_refs,
             mirrors,
             backend_mirrors,
         });
     }
     let kept = rule_reports.iter().filter(|r| r.dropped.is_none()).count();
-    let invalid = fields.route_error.clone().or_else(|| {
+    let invalid = fields.route_error.take().or_else(|| {
         (kept == 0).then(|| {
             rule_reports
                 .iter()
@@ -130,7 +137,7 @@ pub(crate) fn route_report<'a>(
                 "ResolvedRefs",
                 ConditionStatus::False,
                 reason.as_str(),
-                messages.join("; "),
+                messages.join("; ").into(),
             )
         }
     };
@@ -142,7 +149,9 @@ pub(crate) fn route_report<'a>(
 
     let route_ns = route.metadata.namespace();
     let hostnames = route.spec.hostnames.as_deref().unwrap_or_default();
-    let mut counted: HashMap<ObjectKey, BTreeSet<usize>> = HashMap::new();
+    // (Gateway index, listener index) pairs this route attaches to; a route counts once per
+    // listener however many of its parentRefs lead there.
+    parents.attached_scratch.clear();
     let mut attachments = Vec::new();
     let parents_path = Path::Root("spec.parentRefs");
     for (p, parent) in route.spec.parent_refs.iter().flatten().enumerate() {
@@ -160,7 +169,8 @@ pub(crate) fn route_report<'a>(
             continue;
         }
         let key = ObjectKey::new(parent.namespace_or(route_ns), parent.name.clone());
-        let Some((gateway, gateway_report)) = parents.handled.get(&key) else {
+        let Some((gateway_index, _, (gateway, gateway_report))) = parents.handled.get_full(&key)
+        else {
             if !parents.all.contains(&key) {
                 sink.warning(
                     "parent-not-found",
@@ -187,7 +197,12 @@ pub(crate) fn route_report<'a>(
                 };
                 sink.error(code, f, message.clone());
                 (
-                    cond("Accepted", ConditionStatus::False, reason.as_str(), message),
+                    cond(
+                        "Accepted",
+                        ConditionStatus::False,
+                        reason.as_str(),
+                        message.into(),
+                    ),
                     Vec::new(),
                 )
             }
@@ -196,15 +211,14 @@ pub(crate) fn route_report<'a>(
                     "Accepted",
                     ConditionStatus::False,
                     Reason::UnsupportedValue.as_str(),
-                    format!("the route is invalid: {why}"),
+                    format!("the route is invalid: {why}").into(),
                 ),
                 Vec::new(),
             ),
             (Attachment::Accepted(listeners), None) => {
-                counted
-                    .entry(key.clone())
-                    .or_default()
-                    .extend(listeners.iter().copied());
+                parents
+                    .attached_scratch
+                    .extend(listeners.iter().map(|&l| (gateway_index, l)));
                 (
                     cond(
                         "Accepted",
@@ -223,7 +237,7 @@ pub(crate) fn route_report<'a>(
                 "PartiallyInvalid",
                 ConditionStatus::True,
                 Reason::UnsupportedValue.as_str(),
-                format!("Dropped Rule(s): {}", dropped.join("; ")),
+                format!("Dropped Rule(s): {}", dropped.join("; ")).into(),
             ));
         }
         let names = listeners
@@ -239,13 +253,13 @@ pub(crate) fn route_report<'a>(
             conditions,
         });
     }
-    for (key, listeners) in counted {
-        if let Some((_, report)) = parents.handled.get_mut(&key) {
-            for i in listeners {
-                if let Some(l) = report.listeners.get_mut(i) {
-                    l.attached_routes += 1;
-                }
-            }
+    parents.attached_scratch.sort_unstable();
+    parents.attached_scratch.dedup();
+    for &(gateway, listener) in &parents.attached_scratch {
+        if let Some((_, (_, report))) = parents.handled.get_index_mut(gateway)
+            && let Some(l) = report.listeners.get_mut(listener)
+        {
+            l.attached_routes += 1;
         }
     }
     RouteReport {
@@ -266,15 +280,15 @@ fn mirrors_of(
         .enumerate()
         .filter_map(|(i, x)| {
             let m = x.request_mirror.as_ref()?;
-            Some((
-                i,
-                resolve(
-                    referrer,
-                    &m.backend_ref,
-                    &format!("{f}[{i}].requestMirror.backendRef"),
-                    sink,
-                ),
-            ))
+            let filter = f.index(i);
+            let mirror = filter.field("requestMirror");
+            let target = resolve(
+                referrer,
+                (&m.backend_ref).into(),
+                mirror.field("backendRef"),
+                sink,
+            );
+            Some((i, target))
         })
         .collect()
 }

@@ -80,5 +80,5 @@ pub(crate) fn parent_condition(report: &Report, type_: &str) -> Option<(String, 
         .conditions
         .iter()
         .find(|c| c.type_ == type_)?;
-    Some((format!("{:?}", c.status), c.reason.clone()))
+    Some((format!("{:?}", c.status), c.reason.to_string()))
 }

@@ -53,7 +53,13 @@ fn parent(report: &Report, ns: &str, name: &str, index: usize) -> Vec<(String, S
     route.parents[index]
         .conditions
         .iter()
-        .map(|c| (c.type_.clone(), format!("{:?}", c.status), c.reason.clone()))
+        .map(|c| {
+            (
+                c.type_.to_string(),
+                format!("{:?}", c.status),
+                c.reason.to_string(),
+            )
+        })
         .collect()
 }
 
@@ -168,7 +174,7 @@ fn section_name_mismatch_is_no_matching_parent() {
         let route = report.routes.values().next().unwrap();
         let c = &route.parents[0].conditions[0];
         assert_eq!(
-            (c.type_.as_str(), c.reason.as_str()),
+            (&*c.type_, &*c.reason),
             ("Accepted", "NoMatchingParent"),
             "{test}"
         );

@@ -2,6 +2,7 @@
 //! Kubernetes Service — static hosts, AWS Lambda or EC2, GCP, a dynamic forward proxy, or
 //! priority groups of static Backends.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -614,14 +615,14 @@ impl BackendAcceptedReason {
     /// kgateway's message for a Backend with these translation errors: `Backend accepted` for
     /// none, `Backend error: "<err>"` for one, `Backend has N errors: "<e1>" "<e2>"` for several
     /// (errors quoted with escapes, like Go's `%q`).
-    pub fn message<S: AsRef<str>>(errors: &[S]) -> String {
+    pub fn message<S: AsRef<str>>(errors: &[S]) -> Cow<'static, str> {
         match errors {
-            [] => "Backend accepted".to_owned(),
-            [one] => format!("Backend error: {:?}", one.as_ref()),
+            [] => Cow::Borrowed("Backend accepted"),
+            [one] => format!("Backend error: {:?}", one.as_ref()).into(),
             many => {
                 let quoted: Vec<String> =
                     many.iter().map(|e| format!("{:?}", e.as_ref())).collect();
-                format!("Backend has {} errors: {}", many.len(), quoted.join(" "))
+                format!("Backend has {} errors: {}", many.len(), quoted.join(" ")).into()
             }
         }
     }

@@ -23,7 +23,7 @@ pub fn accepted() -> Condition {
         observed_generation: None,
         last_transition_time: None,
         reason: "Accepted".into(),
-        message: String::new(),
+        message: "".into(),
     }
 }
 

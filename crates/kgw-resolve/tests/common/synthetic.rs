@@ -68,7 +68,7 @@ impl Synthetic {
             observed_generation: None,
             last_transition_time: None,
             reason: "Accepted".into(),
-            message: String::new(),
+            message: "".into(),
         };
         s.report.gateways.insert(
             gw.clone(),

@@ -4,7 +4,7 @@
 use kgw_api::kgateway::backend::{AwsAuthType, AwsBackend, Backend, BackendType};
 
 use super::{invalid, length, max_items, min_items};
-use crate::diag::Sink;
+use crate::diag::{Path, Sink};
 
 const MEMBERS: [BackendType; 5] = [
     BackendType::Aws,
@@ -47,14 +47,9 @@ pub(crate) fn check(backend: &Backend, sink: &mut Sink<'_>) -> Vec<String> {
     }
     if let Some(s) = &spec.static_ {
         min_items(sink, "spec.static.hosts", s.hosts.len(), 1);
+        let hosts = Path::Root("spec.static.hosts");
         for (i, h) in s.hosts.iter().enumerate() {
-            length(
-                sink,
-                &format!("spec.static.hosts[{i}].host"),
-                &h.host,
-                1,
-                usize::MAX,
-            );
+            length(sink, hosts.index(i).field("host"), &h.host, 1, usize::MAX);
         }
     }
     if let Some(g) = &spec.gcp {

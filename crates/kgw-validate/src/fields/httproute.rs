@@ -3,7 +3,7 @@
 //! Problems inside `spec.rules[i]` drop that rule; problems elsewhere (hostnames, parentRefs, the
 //! rule count) make the whole route invalid, as the API server would have rejected it.
 
-use kgw_api::gateway::common::BackendObjectReference;
+use crate::backend_refs::Target;
 use kgw_api::gateway::httproute::{
     HttpPathModifier, HttpPathModifierType, HttpRequestMirrorFilter,
 };
@@ -373,22 +373,43 @@ fn check_match<'a>(
     valid
 }
 
+/// The forbidden sequences of an Exact or PathPrefix value, in the CRD's rule order.
+const FORBIDDEN_IN_PATHS: [&str; 6] = [
+    "must not contain '//'",
+    "must not contain '/./'",
+    "must not contain '/../'",
+    "must not contain '%2f'",
+    "must not contain '%2F'",
+    "must not contain '#'",
+];
+
 /// CEL rules 39–47 and 49 for `Exact` and `PathPrefix` values.
 pub(crate) fn path_value_error(value: &str) -> Option<String> {
+    // One pass for every forbidden sequence (six substring searches cost more than the rest of
+    // a route's checks); reported in the CRD's rule order, not in the order they appear.
+    let bytes = value.as_bytes();
+    let mut found = [false; 6];
+    for (i, &b) in bytes.iter().enumerate() {
+        let rest = &bytes[i + 1..];
+        match b {
+            b'/' => {
+                found[0] |= rest.starts_with(b"/");
+                found[1] |= rest.starts_with(b"./");
+                found[2] |= rest.starts_with(b"../");
+            }
+            b'%' => {
+                found[3] |= rest.starts_with(b"2f");
+                found[4] |= rest.starts_with(b"2F");
+            }
+            b'#' => found[5] = true,
+            _ => {}
+        }
+    }
+    let forbidden = found.iter().position(|&f| f).map(|i| FORBIDDEN_IN_PATHS[i]);
     let problem = if !value.starts_with('/') {
         "value must be an absolute path and start with '/'"
-    } else if value.contains("//") {
-        "must not contain '//'"
-    } else if value.contains("/./") {
-        "must not contain '/./'"
-    } else if value.contains("/../") {
-        "must not contain '/../'"
-    } else if value.contains("%2f") {
-        "must not contain '%2f'"
-    } else if value.contains("%2F") {
-        "must not contain '%2F'"
-    } else if value.contains('#') {
-        "must not contain '#'"
+    } else if let Some(problem) = forbidden {
+        problem
     } else if value.ends_with("/..") {
         "must not end with '/..'"
     } else if value.ends_with("/.") {
@@ -425,7 +446,7 @@ fn valid_path_chars(value: &str) -> bool {
 }
 
 fn check_backend_ref(sink: &mut Sink<'_>, f: Path<'_>, b: &HttpBackendRef) {
-    check_object_ref(sink, f, &b.object_ref());
+    check_object_ref(sink, f, b.into());
     if let Some(w) = b.weight {
         range(sink, f.field("weight"), i64::from(w), 0, 1_000_000);
     }
@@ -435,17 +456,17 @@ fn check_backend_ref(sink: &mut Sink<'_>, f: Path<'_>, b: &HttpBackendRef) {
 }
 
 /// Limits of a `BackendObjectReference` and CEL rule 9.
-fn check_object_ref(sink: &mut Sink<'_>, f: Path<'_>, r: &BackendObjectReference) {
-    if let Some(g) = &r.group {
+fn check_object_ref(sink: &mut Sink<'_>, f: Path<'_>, r: Target<'_>) {
+    if let Some(g) = r.group {
         group(sink, f.field("group"), g);
     }
-    if let Some(k) = &r.kind {
+    if let Some(k) = r.kind {
         kind(sink, f.field("kind"), k);
     }
-    if let Some(n) = &r.namespace {
+    if let Some(n) = r.namespace {
         namespace(sink, f.field("namespace"), n);
     }
-    object_name(sink, f.field("name"), &r.name);
+    object_name(sink, f.field("name"), r.name);
     match r.port {
         Some(p) => port(sink, f.field("port"), p),
         None if r.group().is_empty() && r.kind() == "Service" => sink.error(
@@ -688,22 +709,25 @@ fn header_modifier(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpHeaderFilter) {
         .map(|h| ("set", h.name.as_str()))
         .chain(add.iter().map(|h| ("add", h.name.as_str())))
         .chain(remove.iter().map(|h| ("remove", h.as_str())));
-    let mut seen: Vec<(&str, String)> = Vec::new();
-    for (action, name) in all {
-        let lower = name.to_ascii_lowercase();
-        if let Some((first, _)) = seen.iter().find(|(a, n)| *n == lower && *a != action) {
+    // At most 48 names (three lists of 16 within their limits): comparing each with the earlier
+    // ones allocates nothing.
+    for (i, (action, name)) in all.clone().enumerate() {
+        let earlier = all.clone().take(i);
+        if let Some((first, _)) = earlier
+            .into_iter()
+            .find(|(a, n)| n.eq_ignore_ascii_case(name) && *a != action)
+        {
             sink.error(
                 "header-modifier-conflict",
                 f,
                 format!("header {name:?} is both in {first} and in {action}; give each header one action"),
             );
         }
-        seen.push((action, lower));
     }
 }
 
 fn mirror(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpRequestMirrorFilter) {
-    check_object_ref(sink, f.field("backendRef"), &m.backend_ref);
+    check_object_ref(sink, f.field("backendRef"), (&m.backend_ref).into());
     if let Some(p) = m.percent {
         range(sink, f.field("percent"), i64::from(p), 0, 100);
     }
@@ -975,7 +999,7 @@ mod tests {
             );
             let c = &r.routes[&route_key()].parents[0].conditions[0];
             assert_eq!(
-                (c.status, c.reason.as_str()),
+                (c.status, &*c.reason),
                 (kgw_api::ConditionStatus::False, "UnsupportedValue")
             );
         }
@@ -1072,6 +1096,41 @@ mod tests {
             "/%zz", "/%2",
         ] {
             assert!(path_value_error(bad).is_some(), "{bad}");
+        }
+        // The CRD's rule order decides which problem is named, not the position.
+        let msg = path_value_error("/a#b//c").unwrap();
+        assert!(msg.contains("must not contain '//'"), "{msg}");
+    }
+
+    /// The CEL rules as the CRD writes them, one substring search each.
+    fn path_value_problem_reference(value: &str) -> Option<&'static str> {
+        [
+            (!value.starts_with('/'), "start with '/'"),
+            (value.contains("//"), "'//'"),
+            (value.contains("/./"), "'/./'"),
+            (value.contains("/../"), "'/../'"),
+            (value.contains("%2f"), "'%2f'"),
+            (value.contains("%2F"), "'%2F'"),
+            (value.contains('#'), "'#'"),
+            (value.ends_with("/.."), "end with '/..'"),
+            (value.ends_with("/."), "end with '/.'"),
+            (!valid_path_chars(value), "valid characters"),
+        ]
+        .into_iter()
+        .find_map(|(bad, name)| bad.then_some(name))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn path_value_error_agrees_with_the_crd_rules(value in "[/.%2fF#a ]{0,12}") {
+            let ours = path_value_error(&value);
+            match path_value_problem_reference(&value) {
+                None => proptest::prop_assert_eq!(ours, None),
+                Some(name) => {
+                    let ours = ours.unwrap_or_default();
+                    proptest::prop_assert!(ours.contains(name), "{value:?}: {ours}");
+                }
+            }
         }
     }
 }

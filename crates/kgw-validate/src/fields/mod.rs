@@ -41,7 +41,13 @@ pub(crate) fn length(
     min: usize,
     max: usize,
 ) {
-    let len = value.chars().count();
+    // A string has at most as many characters as bytes, and exactly as many when it is ASCII
+    // (checked much faster than characters are counted).
+    let len = if value.is_ascii() {
+        value.len()
+    } else {
+        value.chars().count()
+    };
     if len < min || len > max {
         sink.error(
             "value-length",
@@ -168,21 +174,22 @@ pub(crate) fn header_name(sink: &mut Sink<'_>, field: impl Display + Copy, value
 }
 
 /// Reports every entry whose key repeats an earlier one (list-map keys, sets).
-pub(crate) fn unique<'k>(
-    sink: &mut Sink<'_>,
-    field: impl Display + Copy,
-    keys: impl IntoIterator<Item = &'k str>,
-    what: &str,
-) {
-    let keys: Vec<&str> = keys.into_iter().collect();
-    // Lists within their `maxItems` are short: comparing beats hashing. Longer ones (already an
-    // error) are hashed so that a hostile list costs linear time.
+pub(crate) fn unique<'k, I>(sink: &mut Sink<'_>, field: impl Display + Copy, keys: I, what: &str)
+where
+    I: IntoIterator<Item = &'k str>,
+    I::IntoIter: Clone,
+{
+    let keys = keys.into_iter();
+    // Lists within their `maxItems` are short: comparing with the earlier keys beats hashing and
+    // allocates nothing. Longer ones (already an error) are hashed so that a hostile list costs
+    // linear time.
+    let short = keys.clone().nth(16).is_none();
     let mut seen = std::collections::HashSet::new();
-    for (i, key) in keys.iter().enumerate() {
-        let repeated = if keys.len() <= 16 {
-            keys[..i].contains(key)
+    for (i, key) in keys.clone().enumerate() {
+        let repeated = if short {
+            keys.clone().take(i).any(|k| k == key)
         } else {
-            !seen.insert(*key)
+            !seen.insert(key)
         };
         if repeated {
             sink.error(
