@@ -99,41 +99,59 @@ impl Default for YamlLimits {
     }
 }
 
-/// One YAML document converted to JSON, with the positions of its fields.
+/// One YAML document converted to JSON objects, each with the positions of its fields.
 #[derive(Debug)]
 pub struct Document {
-    /// The document as JSON.
-    pub value: Value,
     /// Where the document starts.
     pub position: Position,
-    node: Spanned<Node>,
+    objects: Vec<Result<(Value, FieldPositions), JsonError>>,
 }
 
 impl Document {
+    /// Converts a parsed document; the syntax tree is dropped afterwards.
+    fn convert(node: &Spanned<Node>) -> Result<Self, JsonError> {
+        let value = to_json(node)?;
+        let is_list = value.get("kind").and_then(Value::as_str) == Some("List")
+            && value.get("apiVersion").and_then(Value::as_str) == Some("v1")
+            && value.get("items").is_some_and(Value::is_array);
+        let objects = match &node.value {
+            Node::Map(entries) if is_list => entries
+                .iter()
+                .filter(|(k, _)| k.value == "items")
+                .flat_map(|(_, items)| match &items.value {
+                    Node::Seq(items) => items.as_slice(),
+                    _ => &[],
+                })
+                .map(|item| Ok((to_json(item)?, positions_of(item))))
+                .collect(),
+            _ => vec![Ok((value, positions_of(node)))],
+        };
+        Ok(Self {
+            position: position(node),
+            objects,
+        })
+    }
+
     /// Splits the document into objects: the document itself, or the `items` of a `kind: List`.
     /// Each object comes with the positions of its own fields, relative to itself.
     pub fn into_objects(self) -> Vec<Result<(Value, FieldPositions), JsonError>> {
-        let is_list = self.value.get("kind").and_then(Value::as_str) == Some("List")
-            && self.value.get("apiVersion").and_then(Value::as_str) == Some("v1");
-        let is_list = is_list && self.value.get("items").is_some_and(Value::is_array);
-        if !is_list {
-            return vec![Ok((self.value, positions_of(&self.node)))];
+        self.objects
+    }
+}
+
+/// Documents converted as the parser yields them, so that one syntax tree at a time is alive:
+/// collecting every tree first held a whole file's trees and JSON together (about 18 KB per
+/// object at the peak, and a heap left fragmented for whatever runs next).
+#[derive(Default)]
+struct Converted(Vec<Result<Document, JsonError>>);
+
+impl Extend<Spanned<Node>> for Converted {
+    fn extend<I: IntoIterator<Item = Spanned<Node>>>(&mut self, documents: I) {
+        for node in documents {
+            if !matches!(node.value, Node::Null) {
+                self.0.push(Document::convert(&node));
+            }
         }
-        let Node::Map(entries) = self.node.value else {
-            return Vec::new();
-        };
-        entries
-            .into_iter()
-            .filter(|(k, _)| k.value == "items")
-            .flat_map(|(_, items)| match items.value {
-                Node::Seq(items) => items,
-                _ => Vec::new(),
-            })
-            .map(|item| {
-                let value = to_json(&item)?;
-                Ok((value, positions_of(&item)))
-            })
-            .collect()
     }
 }
 
@@ -169,7 +187,7 @@ pub fn parse(
     // builds), so the depth budget alone does not keep an ordinary 2 MiB thread stack safe; the
     // parse runs on a thread whose stack is sized for the budget.
     let stack = PARSE_STACK_BASE + limits.max_depth.saturating_mul(PARSE_STACK_PER_LEVEL);
-    let docs: Vec<Spanned<Node>> = std::thread::scope(|scope| {
+    let docs: Converted = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("kgw-yaml".into())
             .stack_size(stack)
@@ -189,17 +207,7 @@ pub fn parse(
             })?
             .map_err(syntax_error)
     })?;
-    Ok(docs
-        .into_iter()
-        .filter(|d| !matches!(d.value, Node::Null))
-        .map(|node| {
-            Ok(Document {
-                value: to_json(&node)?,
-                position: position(&node),
-                node,
-            })
-        })
-        .collect())
+    Ok(docs.0)
 }
 
 fn parser_options(limits: &YamlLimits) -> Options {
