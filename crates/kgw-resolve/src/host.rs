@@ -74,12 +74,8 @@ impl HostPattern {
     }
 }
 
-/// Whether `host` is one or more labels followed by `.suffix`.
-pub(crate) fn wildcard_matches(suffix: &str, host: &str) -> bool {
-    host.len() >= suffix.len() + 2
-        && host.ends_with(suffix)
-        && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
-}
+/// Whether `host` is one or more labels followed by `.suffix`: the same rule attachment uses.
+pub(crate) use kgw_validate::hostname::wildcard_matches;
 
 /// The suffixes a wildcard could be keyed by for `host`, longest (most specific) first:
 /// `a.b.c` yields `b.c`, then `c`.

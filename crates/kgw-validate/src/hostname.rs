@@ -54,11 +54,24 @@ pub fn hostname_error(hostname: &str, wildcard: bool) -> Option<String> {
     }
 }
 
-/// Whether a name matches `*.suffix`: it ends with `.suffix` and has at least one more label.
-fn under(name: &str, suffix: &str) -> bool {
+/// Whether `name` matches the wildcard `*.suffix` (given without `*.`): it ends with `.suffix`
+/// and has at least one more label before it. Case-sensitive: normalise both sides first.
+///
+/// ```
+/// use kgw_validate::hostname::wildcard_matches;
+/// assert!(wildcard_matches("example.com", "a.b.example.com"));
+/// assert!(!wildcard_matches("example.com", "example.com"));
+/// assert!(!wildcard_matches("example.com", "aexample.com"));
+/// ```
+#[inline]
+pub fn wildcard_matches(suffix: &str, name: &str) -> bool {
     name.len() > suffix.len() + 1
         && name.ends_with(suffix)
         && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
+}
+
+fn under(name: &str, suffix: &str) -> bool {
+    wildcard_matches(suffix, name)
 }
 
 /// The hostname served when a listener hostname and one route hostname intersect: the narrower
