@@ -1,7 +1,7 @@
 //! Collecting diagnostics about one object: each finding gets the object, the field path and the
 //! field's place in the manifest.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use kgw_api::{ObjectRef, Resource, Source, Stored};
 
@@ -41,7 +41,12 @@ impl<'a> Sink<'a> {
         field: impl fmt::Display,
         message: impl Into<String>,
     ) {
-        let field = field.to_string();
+        // Sized for a typical path (`spec.rules[0].backendRefs[1].namespace`) so that writing it
+        // piece by piece does not reallocate.
+        let mut rendered = String::with_capacity(64);
+        // Writing to a `String` cannot fail.
+        let _ = write!(rendered, "{field}");
+        let field = rendered;
         let position = self.source.map(|s| s.field(&field));
         self.out.push(Diagnostic {
             severity,
