@@ -99,43 +99,61 @@ impl Default for YamlLimits {
     }
 }
 
-/// One YAML document converted to JSON objects, each with the positions of its fields.
+/// One YAML document converted to JSON, with the positions of its fields.
 #[derive(Debug)]
 pub struct Document {
+    /// The document as JSON.
+    pub value: Value,
     /// Where the document starts.
     pub position: Position,
-    objects: Vec<Result<(Value, FieldPositions), JsonError>>,
+    fields: DocumentFields,
+}
+
+/// Field positions, computed while the syntax tree is at hand (it is dropped afterwards).
+#[derive(Debug)]
+enum DocumentFields {
+    /// The document is one object.
+    Whole(FieldPositions),
+    /// A `kind: List`: each item's JSON and positions.
+    Items(Vec<Result<(Value, FieldPositions), JsonError>>),
 }
 
 impl Document {
-    /// Converts a parsed document; the syntax tree is dropped afterwards.
+    /// Converts a parsed document.
     fn convert(node: &Spanned<Node>) -> Result<Self, JsonError> {
         let value = to_json(node)?;
         let is_list = value.get("kind").and_then(Value::as_str) == Some("List")
             && value.get("apiVersion").and_then(Value::as_str) == Some("v1")
             && value.get("items").is_some_and(Value::is_array);
-        let objects = match &node.value {
-            Node::Map(entries) if is_list => entries
-                .iter()
-                .filter(|(k, _)| k.value == "items")
-                .flat_map(|(_, items)| match &items.value {
-                    Node::Seq(items) => items.as_slice(),
-                    _ => &[],
-                })
-                .map(|item| Ok((to_json(item)?, positions_of(item))))
-                .collect(),
-            _ => vec![Ok((value, positions_of(node)))],
+        let fields = match &node.value {
+            Node::Map(entries) if is_list => DocumentFields::Items(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k.value == "items")
+                    .flat_map(|(_, items)| match &items.value {
+                        Node::Seq(items) => items.as_slice(),
+                        _ => &[],
+                    })
+                    .map(|item| Ok((to_json(item)?, positions_of(item))))
+                    .collect(),
+            ),
+            _ if is_list => DocumentFields::Items(Vec::new()),
+            _ => DocumentFields::Whole(positions_of(node)),
         };
         Ok(Self {
+            value,
             position: position(node),
-            objects,
+            fields,
         })
     }
 
     /// Splits the document into objects: the document itself, or the `items` of a `kind: List`.
     /// Each object comes with the positions of its own fields, relative to itself.
     pub fn into_objects(self) -> Vec<Result<(Value, FieldPositions), JsonError>> {
-        self.objects
+        match self.fields {
+            DocumentFields::Whole(fields) => vec![Ok((self.value, fields))],
+            DocumentFields::Items(items) => items,
+        }
     }
 }
 
