@@ -695,6 +695,7 @@ fn header_modifier(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpHeaderFilter) {
             let header = af.index(i);
             header_name(sink, header.field("name"), &h.name);
             length(sink, header.field("value"), &h.value, 1, 4096);
+            header_value_bytes(sink, header.field("value"), &h.name, &h.value);
         }
     }
     let rf = f.field("remove");
@@ -723,6 +724,27 @@ fn header_modifier(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpHeaderFilter) {
                 format!("header {name:?} is both in {first} and in {action}; give each header one action"),
             );
         }
+    }
+}
+
+/// A value the CRD accepts (it only bounds the length) but that no HTTP message can carry:
+/// control characters other than tab, CR and LF included. A warning, not an error: the API
+/// server stores the route and a controller keeps the rule; kgw-rewrite refuses the value at
+/// request time, so every request the filter applies to answers 500.
+fn header_value_bytes(sink: &mut Sink<'_>, f: Path<'_>, name: &str, value: &str) {
+    let bad = value
+        .bytes()
+        .find(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
+    if let Some(b) = bad {
+        sink.warning(
+            "invalid-header-value",
+            f,
+            format!(
+                "the value of header {name:?} contains the control character 0x{b:02x}, which an \
+                 HTTP header cannot carry (a CR or LF would split the header); requests this \
+                 filter applies to are answered with 500. Remove it"
+            ),
+        );
     }
 }
 
@@ -970,6 +992,34 @@ mod tests {
   - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]";
         let r = check(&docs(&[GATEWAY, SERVICE, &route(rules)]));
         assert!(r.diagnostics.is_empty(), "{:#?}", r.diagnostics);
+    }
+
+    #[test]
+    fn control_characters_in_header_values_warn_and_keep_the_rule() {
+        for (value, byte) in [
+            (r#""a\r\nx-injected: 1""#, "0x0d"),
+            (r#""a\u0000""#, "0x00"),
+        ] {
+            let rules = format!(
+                "  - filters: [{{type: ResponseHeaderModifier, responseHeaderModifier: {{add: [{{name: x-a, value: {value}}}]}}}}]\n    backendRefs: [{{name: svc, port: 8080}}]"
+            );
+            let r = check(&docs(&[GATEWAY, SERVICE, &route(&rules)]));
+            let found = with_code(&r, "invalid-header-value");
+            assert_eq!(found.len(), 1, "{value}: {:#?}", r.diagnostics);
+            assert_eq!(found[0].severity, crate::Severity::Warning);
+            assert_eq!(
+                found[0].field,
+                "spec.rules[0].filters[0].responseHeaderModifier.add[0].value"
+            );
+            assert!(found[0].message.contains(byte), "{}", found[0].message);
+            assert!(r.routes[&route_key()].rules[0].dropped.is_none());
+        }
+        let tab = "  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-a, value: \"a\\tb\"}]}}]\n    backendRefs: [{name: svc, port: 8080}]";
+        let r = check(&docs(&[GATEWAY, SERVICE, &route(tab)]));
+        assert!(
+            with_code(&r, "invalid-header-value").is_empty(),
+            "a tab is allowed"
+        );
     }
 
     /// (route spec fragment replacing `rules:`, expected code): route-level problems.
