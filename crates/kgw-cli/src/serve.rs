@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use kgw_api::gateway::common::parse_duration;
 use kgw_api::load::LoadOptions;
 use kgw_proxy::reload::{SnapshotSource, watch};
 use kgw_proxy::secrets::{DirSecrets, NoSecrets, SecretStore};
-use kgw_proxy::{Gateway, GatewayOptions, ListenerSpec, Snapshot};
+use kgw_proxy::{Gateway, GatewayOptions, ListenerSpec, ServerOptions, Snapshot};
 use tokio::sync::watch as signal_channel;
 
 use crate::args::ServeArgs;
@@ -44,7 +45,10 @@ pub fn run(args: &ServeArgs) -> u8 {
         }
     };
     let listeners = listeners(&snapshot, &plan.overrides);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // This thread accepts connections, reloads the manifests and serves the metrics; the
+    // connections themselves are served by one worker thread per core, each with its own
+    // single-threaded runtime (see `ServerOptions::worker_threads`).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -153,6 +157,17 @@ fn listeners(snapshot: &Snapshot, overrides: &[ListenerSpec]) -> Vec<ListenerSpe
     specs
 }
 
+/// `TOKIO_WORKER_THREADS` when set to a positive number (the variable tokio's multi-threaded
+/// runtime reads, which `kgw serve` used before it had worker threads of its own), else one
+/// per core.
+fn worker_threads() -> NonZeroUsize {
+    std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|value| value.trim().parse().ok())
+        .or_else(|| std::thread::available_parallelism().ok())
+        .unwrap_or(NonZeroUsize::MIN)
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -165,6 +180,10 @@ fn init_tracing() {
 
 async fn serve(plan: Plan, snapshot: Snapshot, listeners: Vec<ListenerSpec>) -> u8 {
     let options = GatewayOptions {
+        server: ServerOptions {
+            worker_threads: Some(worker_threads()),
+            ..ServerOptions::default()
+        },
         secrets: plan.source.secrets.clone(),
         ..GatewayOptions::default()
     };

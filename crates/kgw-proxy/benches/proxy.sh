@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Same upstream behind nginx-as-proxy and behind kgw-proxy, same wrk run; prints req/s and p99.
+# Same upstream behind nginx-as-proxy and behind `kgw serve`, same wrk run; prints req/s and p99.
 # Usage: crates/kgw-proxy/benches/proxy.sh [DURATION=10s] [CONNECTIONS=32]
 # Not part of CI: numbers depend on the machine (2 shared cores here: wrk, the proxy and the
 # upstream compete for them).
@@ -43,14 +43,16 @@ CONF
 nginx -p "$WORK" -c "$WORK/nginx.conf" &
 PIDS+=($!)
 
-# kgw: the docs' static-backend scenario with the Backend pointed at the same upstream.
+# kgw: `kgw serve` (release build) on the docs' static-backend scenario with the Backend pointed
+# at the same upstream. It serves on one worker thread per core, as nginx runs one worker
+# process per core (`worker_processes auto`).
 mkdir -p "$WORK/kgw"
 sed "s/host: jsonplaceholder.typicode.com/host: 127.0.0.1/; s/port: 80/port: $UPSTREAM_PORT/" \
   "$ROOT/docs/examples/static-backend/backend.yaml" >"$WORK/kgw/backend.yaml"
 cp "$ROOT/docs/examples/static-backend/gateway.yaml" "$ROOT/docs/examples/static-backend/route.yaml" "$WORK/kgw/"
-(cd "$ROOT" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target} cargo build -q --release -p kgw-proxy --example serve)
-RUST_LOG=warn "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/serve" \
-  --gateway kgateway-system/http --listen "8080=127.0.0.1:$KGW_PORT" "$WORK/kgw" &
+(cd "$ROOT" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target} cargo build -q --release -p kgw-cli)
+RUST_LOG=warn "${CARGO_TARGET_DIR:-$ROOT/target}/release/kgw" serve \
+  --gateway kgateway-system/http --listen "8080=127.0.0.1:$KGW_PORT" "$WORK/kgw" >/dev/null &
 PIDS+=($!)
 
 for port in $UPSTREAM_PORT $NGINX_PORT $KGW_PORT; do

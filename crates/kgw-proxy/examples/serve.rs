@@ -14,7 +14,16 @@ use std::time::Duration;
 use kgw_api::ObjectKey;
 use kgw_proxy::reload::{SnapshotSource, watch};
 use kgw_proxy::secrets::NoSecrets;
-use kgw_proxy::{Gateway, GatewayOptions, ListenerSpec};
+use kgw_proxy::{Gateway, GatewayOptions, ListenerSpec, ServerOptions};
+
+/// `TOKIO_WORKER_THREADS` when set to a positive number, else one per core.
+fn worker_threads() -> std::num::NonZeroUsize {
+    std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .or_else(|| std::thread::available_parallelism().ok())
+        .unwrap_or(std::num::NonZeroUsize::MIN)
+}
 
 fn usage() -> ! {
     eprintln!("usage: serve --gateway NS/NAME [--listen PORT=ADDR:PORT]... PATH...");
@@ -60,12 +69,21 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The same runtime setup as `kgw serve`: this thread accepts and reloads; one worker
+    // thread per core (or `TOKIO_WORKER_THREADS`) serves the connections.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("tokio runtime: {e}"));
     runtime.block_on(async move {
-        let gateway = Gateway::new(snapshot, GatewayOptions::default());
+        let options = GatewayOptions {
+            server: ServerOptions {
+                worker_threads: Some(worker_threads()),
+                ..ServerOptions::default()
+            },
+            ..GatewayOptions::default()
+        };
+        let gateway = Gateway::new(snapshot, options);
         let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
         let mut watch_stop = stop.subscribe();
         tokio::spawn(watch(

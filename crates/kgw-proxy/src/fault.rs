@@ -68,6 +68,12 @@ pub(crate) fn classify_client_error(error: &hyper_util::client::legacy::Error) -
     if error.is_connect() {
         return Fault::ConnectFailed(error_chain(error));
     }
+    classify_send_error(error)
+}
+
+/// Classifies an error of an exchange on an established connection: the request body failed
+/// (413 over the limit, 400 when the client's body broke off) or the upstream did (502).
+pub(crate) fn classify_send_error(error: &(dyn std::error::Error + 'static)) -> Fault {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if current.is::<http_body_util::LengthLimitError>() {

@@ -19,12 +19,13 @@ use crate::endpoints::{ClusterDns, EndpointResolver, ServiceTarget};
 use crate::fault::{Fault, status_response};
 use crate::filters::{self, FilterOutcome, Mirror};
 use crate::metrics::Counters;
+use crate::pool::H1Pool;
 use crate::secrets::{NoSecrets, SecretStore};
 use crate::server::{ConnectionService, ServerOptions};
 use crate::table::{BackendRuntime, Snapshot, TableHolder};
 use crate::upstream::{
-    self, ClientOptions, PooledClient, UpstreamProtocol, pooled_client, relay_response,
-    strip_hop_by_hop, target_request, wants_upgrade,
+    self, ClientOptions, PooledClient, UpstreamProtocol, origin_request, pooled_client,
+    relay_response, strip_hop_by_hop, target_request, wants_upgrade,
 };
 
 /// How the gateway behaves; every field has a sensible default.
@@ -108,6 +109,8 @@ struct Shared {
     credentials: Arc<dyn CredentialsProvider>,
     http1: PooledClient,
     h2c: PooledClient,
+    /// Plaintext HTTP/1.1 exchanges (everything but upgrades and `CONNECT`).
+    h1: H1Pool,
     counters: Counters,
 }
 
@@ -128,6 +131,7 @@ impl Gateway {
             .unwrap_or_else(|| Arc::new(DefaultCredentials::new(options.secrets.clone())));
         let http1 = pooled_client(&options.client, UpstreamProtocol::Http1, None);
         let h2c = pooled_client(&options.client, UpstreamProtocol::H2c, None);
+        let h1 = H1Pool::new(&options.client, None);
         Self {
             shared: Arc::new(Shared {
                 table: TableHolder::new(snapshot),
@@ -135,6 +139,7 @@ impl Gateway {
                 credentials,
                 http1,
                 h2c,
+                h1,
                 counters: Counters::default(),
             }),
         }
@@ -171,8 +176,7 @@ impl Gateway {
 
     pub(crate) fn connection_service(&self, info: ConnectionInfo) -> ConnectionService {
         ConnectionService {
-            gateway: self.clone(),
-            info,
+            inner: Arc::new((self.clone(), info)),
         }
     }
 
@@ -450,6 +454,24 @@ impl Gateway {
         }
     }
 
+    /// The pool of connections that drive themselves on the request's task, for an HTTP/1.1
+    /// exchange through `choice`.
+    fn h1_pool<'a>(&'a self, choice: &'a ClientChoice) -> Option<&'a H1Pool> {
+        let options = &self.shared.options.client;
+        match choice {
+            ClientChoice::Shared => Some(&self.shared.h1),
+            ClientChoice::Tls(tls) => Some(tls.h1_pool(options)),
+            ClientChoice::Backend(runtime) => match &**runtime {
+                BackendRuntime::Static(s) => match &s.tls {
+                    Some(tls) => Some(tls.h1_pool(options)),
+                    None => Some(&self.shared.h1),
+                },
+                BackendRuntime::Lambda(_) => None,
+                BackendRuntime::Unusable(_) => Some(&self.shared.h1),
+            },
+        }
+    }
+
     async fn forward(
         &self,
         forward: Forward,
@@ -465,7 +487,9 @@ impl Gateway {
         let request = if mirrors.is_empty() {
             request
         } else {
-            match self.send_mirrors(request, mirrors).await {
+            // Boxed, as the other uncommon paths below: the future of every request is as
+            // large as its largest path, and it is moved a few times per request.
+            match Box::pin(self.send_mirrors(request, mirrors)).await {
                 Ok(request) => request,
                 Err(fault) => return self.fault_response(fault),
             }
@@ -476,7 +500,7 @@ impl Gateway {
                     .await
             }
             Upstream::Lambda(runtime) => {
-                crate::lambda::invoke(self, &runtime, request, timeout).await
+                Box::pin(crate::lambda::invoke(self, &runtime, request, timeout)).await
             }
         };
         match result {
@@ -516,15 +540,29 @@ impl Gateway {
             && wants_upgrade(request.headers())
             && client_upgrade.is_some();
         strip_hop_by_hop(request.headers_mut(), upgrading);
-        let mut response = self
-            .send_upstream(
-                &upstream.client,
-                upstream.protocol,
-                upstream.authority,
-                request,
-                timeout,
-            )
-            .await?;
+        if !upgrading
+            && !upstream.protocol.is_http2()
+            && request.method() != http::Method::CONNECT
+            && let Some(pool) = self.h1_pool(&upstream.client)
+        {
+            origin_request(&mut request)?;
+            let sending = pool.send(&upstream.authority, request);
+            let response = match timeout {
+                Some(limit) => tokio::time::timeout(limit, sending)
+                    .await
+                    .map_err(|_| Fault::Timeout)??,
+                None => sending.await?,
+            };
+            return Ok(relay_response(response, false));
+        }
+        let mut response = Box::pin(self.send_upstream(
+            &upstream.client,
+            upstream.protocol,
+            upstream.authority,
+            request,
+            timeout,
+        ))
+        .await?;
         if upgrading && response.status() == StatusCode::SWITCHING_PROTOCOLS {
             let upstream_upgrade = hyper::upgrade::on(&mut response);
             if let Some(client_upgrade) = client_upgrade {

@@ -2,8 +2,10 @@
 //!
 //! A thin adapter that routes real HTTP traffic with kgw-resolve and kgw-rewrite: a
 //! [`Gateway`] holding a hot-swappable [`Snapshot`] (behind `arc-swap`), a hyper server runner
-//! ([`Gateway::bind`], [`Gateway::serve`]), a tower [`GatewayService`] and [`GatewayLayer`],
-//! pooled hyper-util clients to static Backend hosts, Services (through an
+//! ([`Gateway::bind`], [`Gateway::serve`], optionally on worker threads with one runtime each:
+//! [`ServerOptions::worker_threads`]), a tower [`GatewayService`] and [`GatewayLayer`], pooled
+//! upstream connections (HTTP/1.1 ones driven on the request's own task, hyper-util clients for
+//! HTTP/2 and upgrades) to static Backend hosts, Services (through an
 //! [`endpoints::EndpointResolver`]) and AWS Lambda (SigV4-signed, [`aws`]), upstream TLS from
 //! BackendConfigPolicy ([`tls`]), file-watching reload ([`reload`]) and [`metrics::Counters`].
 //! All routing and filter semantics live in the core crates. See `docs/embedding.md`.
@@ -17,6 +19,7 @@ mod filters;
 mod gateway;
 mod lambda;
 pub mod metrics;
+mod pool;
 pub mod reload;
 pub mod secrets;
 pub mod server;

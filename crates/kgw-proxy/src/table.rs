@@ -15,6 +15,7 @@ use kgw_validate::report::{BackendRefReport, Report, ResolvedBackend};
 
 use crate::connector::UpstreamTls;
 use crate::endpoints::Endpoint;
+use crate::pool::H1Pool;
 use crate::secrets::SecretStore;
 use crate::tls::{system_tls, upstream_tls};
 use crate::upstream::{ClientOptions, PooledClient, UpstreamProtocol, pooled_client};
@@ -35,8 +36,8 @@ pub enum SnapshotError {
 pub struct Snapshot {
     routes: RouteTable,
     gateway: ObjectKey,
-    backends: HashMap<ObjectKey, Arc<BackendRuntime>>,
-    services: HashMap<ObjectKey, Arc<TlsClient>>,
+    backends: ByName<Arc<BackendRuntime>>,
+    services: ByName<Arc<TlsClient>>,
     /// Validated RequestMirror targets by (route, rule index): only these may receive copies.
     mirrors: HashMap<ObjectKey, Vec<RuleMirrors>>,
 }
@@ -109,7 +110,7 @@ impl Snapshot {
                 if let BackendRuntime::Unusable(reason) = &runtime {
                     tracing::warn!(backend = %key, %reason, "backend unusable; its traffic answers 500");
                 }
-                (key.clone(), Arc::new(runtime))
+                (key, Arc::new(runtime))
             })
             .collect();
         let services = resources
@@ -119,7 +120,7 @@ impl Snapshot {
                 let policy = policy_for(&policies, key, "", "Service", stored.object.metadata.labels.as_ref())?;
                 let tls = policy.spec.tls.as_ref()?;
                 match upstream_tls(tls, &key.namespace, secrets, &[b"http/1.1"]) {
-                    Ok(tls) => Some((key.clone(), Arc::new(TlsClient::new(tls)))),
+                    Ok(tls) => Some((key, Arc::new(TlsClient::new(tls)))),
                     Err(error) => {
                         tracing::warn!(service = %key, %error, "BackendConfigPolicy tls unusable; speaking plaintext");
                         None
@@ -172,7 +173,7 @@ impl Snapshot {
     }
 
     pub(crate) fn backend(&self, namespace: &str, name: &str) -> Option<&Arc<BackendRuntime>> {
-        self.backends.get(&ObjectKey::new(namespace, name))
+        self.backends.get(namespace, name)
     }
 
     /// The validated target of the RequestMirror at `site` of rule `rule` of `route`; `None`
@@ -191,7 +192,29 @@ impl Snapshot {
     }
 
     pub(crate) fn service_tls(&self, namespace: &str, name: &str) -> Option<&Arc<TlsClient>> {
-        self.services.get(&ObjectKey::new(namespace, name))
+        self.services.get(namespace, name)
+    }
+}
+
+/// Values by namespace and name, looked up with borrowed strings (no key is built per request).
+#[derive(Debug)]
+struct ByName<T>(HashMap<String, HashMap<String, T>>);
+
+impl<T> ByName<T> {
+    fn get(&self, namespace: &str, name: &str) -> Option<&T> {
+        self.0.get(namespace)?.get(name)
+    }
+}
+
+impl<'k, T> FromIterator<(&'k ObjectKey, T)> for ByName<T> {
+    fn from_iter<I: IntoIterator<Item = (&'k ObjectKey, T)>>(entries: I) -> Self {
+        let mut map: HashMap<String, HashMap<String, T>> = HashMap::new();
+        for (key, value) in entries {
+            map.entry(key.namespace.clone())
+                .or_default()
+                .insert(key.name.clone(), value);
+        }
+        Self(map)
     }
 }
 
@@ -224,11 +247,12 @@ fn policy_for<'p>(
     })
 }
 
-/// TLS towards one upstream, with its lazily built pooled client.
+/// TLS towards one upstream, with its lazily built pooled clients.
 #[derive(Debug)]
 pub(crate) struct TlsClient {
     pub(crate) tls: UpstreamTls,
     client: OnceLock<PooledClient>,
+    h1: OnceLock<H1Pool>,
 }
 
 impl TlsClient {
@@ -236,7 +260,14 @@ impl TlsClient {
         Self {
             tls,
             client: OnceLock::new(),
+            h1: OnceLock::new(),
         }
+    }
+
+    /// The pool for HTTP/1.1 exchanges over this TLS setting (see [`crate::pool`]).
+    pub(crate) fn h1_pool(&self, options: &ClientOptions) -> &H1Pool {
+        self.h1
+            .get_or_init(|| H1Pool::new(options, Some(self.tls.clone())))
     }
 
     pub(crate) fn client(

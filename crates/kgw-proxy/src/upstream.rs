@@ -1,4 +1,5 @@
-//! Sending a request to an upstream with the pooled hyper-util client, and mapping failures to
+//! Preparing a request for an upstream, sending it with the pooled hyper-util client (HTTP/2,
+//! upgrades, `CONNECT`; plain HTTP/1.1 goes through the crate's own pool), and mapping failures to
 //! [`Fault`]s.
 
 use std::time::Duration;
@@ -138,6 +139,31 @@ pub(crate) fn target_request(
     Ok(())
 }
 
+/// Prepares `request` for an HTTP/1.1 connection to the upstream (see [`crate::pool`]): the
+/// `Host` header as in [`target_request`], the URI in origin form (`/path?query`, what goes on
+/// the request line), version HTTP/1.1.
+pub(crate) fn origin_request(request: &mut Request<ProxyBody>) -> Result<(), Fault> {
+    if !request.headers().contains_key(header::HOST)
+        && let Some(authority) = request.uri().authority()
+    {
+        let value = HeaderValue::from_str(authority.as_str())
+            .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
+        request.headers_mut().insert(header::HOST, value);
+    }
+    let path = std::mem::take(request.uri_mut())
+        .into_parts()
+        .path_and_query
+        .filter(|path| path.as_str() != "/");
+    if let Some(path) = path {
+        let mut parts = http::uri::Parts::default();
+        parts.path_and_query = Some(path);
+        *request.uri_mut() =
+            Uri::from_parts(parts).map_err(|e| Fault::Unresolved(format!("upstream uri: {e}")))?;
+    }
+    *request.version_mut() = Version::HTTP_11;
+    Ok(())
+}
+
 /// Sends `request` and waits for the response head, at most `timeout`.
 pub(crate) async fn send(
     client: &PooledClient,
@@ -155,10 +181,11 @@ pub(crate) async fn send(
 }
 
 /// Turns an upstream response into the response relayed to the client.
-pub(crate) fn relay_response(
-    response: Response<Incoming>,
-    keep_upgrade: bool,
-) -> Response<ProxyBody> {
+pub(crate) fn relay_response<B>(response: Response<B>, keep_upgrade: bool) -> Response<ProxyBody>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Sync + 'static,
+    B::Error: Into<body::BoxError>,
+{
     let (mut parts, incoming) = response.into_parts();
     strip_hop_by_hop(&mut parts.headers, keep_upgrade);
     Response::from_parts(parts, body::boxed(incoming))
