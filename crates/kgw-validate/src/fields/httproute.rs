@@ -710,27 +710,75 @@ fn header_modifier(sink: &mut Sink<'_>, f: Path<'_>, m: &HttpHeaderFilter) {
         .map(|h| ("set", h.name.as_str()))
         .chain(add.iter().map(|h| ("add", h.name.as_str())))
         .chain(remove.iter().map(|h| ("remove", h.as_str())));
-    // At most 48 names (three lists of 16 within their limits): comparing each with the earlier
-    // ones allocates nothing.
-    for (i, (action, name)) in all.clone().enumerate() {
-        let earlier = all.clone().take(i);
-        if let Some((first, _)) = earlier
-            .into_iter()
-            .find(|(a, n)| n.eq_ignore_ascii_case(name) && *a != action)
-        {
-            sink.error(
-                "header-modifier-conflict",
-                f,
-                format!("header {name:?} is both in {first} and in {action}; give each header one action"),
-            );
-        }
+    let total = set.len() + add.len() + remove.len();
+    let conflicts = if total <= 48 {
+        conflicts_by_scan(all)
+    } else {
+        conflicts_by_map(all)
+    };
+    for (action, name, first) in conflicts {
+        sink.error(
+            "header-modifier-conflict",
+            f,
+            format!(
+                "header {name:?} is both in {first} and in {action}; give each header one action"
+            ),
+        );
     }
 }
 
-/// A value the CRD accepts (it only bounds the length) but that no HTTP message can carry:
-/// control characters other than tab, CR and LF included. A warning, not an error: the API
-/// server stores the route and a controller keeps the rule; kgw-rewrite refuses the value at
-/// request time, so every request the filter applies to answers 500.
+/// (action, name, action of the first earlier entry with this name and another action) for
+/// every entry that has one; names compare case-insensitively.
+type Conflict<'a> = (&'a str, &'a str, &'a str);
+
+/// Within the lists' limits (at most 48 names): compares each entry with the earlier ones, which
+/// allocates nothing unless there is a conflict.
+fn conflicts_by_scan<'a>(
+    all: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> Vec<Conflict<'a>> {
+    let mut found = Vec::new();
+    let earlier = all.clone();
+    for (i, (action, name)) in all.enumerate() {
+        if let Some((first, _)) = earlier
+            .clone()
+            .take(i)
+            .find(|(a, n)| n.eq_ignore_ascii_case(name) && *a != action)
+        {
+            found.push((action, name, first));
+        }
+    }
+    found
+}
+
+/// Over the limits (already an error): linear time whatever the length. Per name, the first
+/// action and the first action that differs from it decide every later entry's answer.
+fn conflicts_by_map<'a>(all: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Conflict<'a>> {
+    let mut firsts: foldhash::HashMap<String, (&str, Option<&str>)> = foldhash::HashMap::default();
+    let mut found = Vec::new();
+    for (action, name) in all {
+        match firsts.entry(name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((action, None));
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let (first, other) = o.get_mut();
+                let earlier = if *first == action {
+                    *other
+                } else {
+                    Some(*first)
+                };
+                if *first != action && other.is_none() {
+                    *other = Some(action);
+                }
+                if let Some(earlier) = earlier {
+                    found.push((action, name, earlier));
+                }
+            }
+        }
+    }
+    found
+}
+
 fn header_value_bytes(sink: &mut Sink<'_>, f: Path<'_>, name: &str, value: &str) {
     let bad = value
         .bytes()
@@ -1150,6 +1198,20 @@ mod tests {
         // The CRD's rule order decides which problem is named, not the position.
         let msg = path_value_error("/a#b//c").unwrap();
         assert!(msg.contains("must not contain '//'"), "{msg}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn header_conflicts_agree_whatever_the_length(
+            entries in proptest::collection::vec(
+                (proptest::sample::select(vec!["set", "add", "remove"]),
+                 proptest::sample::select(vec!["a", "A", "b", "B", "c"])),
+                0..80,
+            )
+        ) {
+            let all = entries.iter().map(|&(a, n)| (a, n));
+            proptest::prop_assert_eq!(conflicts_by_scan(all.clone()), conflicts_by_map(all));
+        }
     }
 
     /// The CEL rules as the CRD writes them, one substring search each.
