@@ -102,6 +102,7 @@ pub fn finding_text(f: &Finding, sources: &mut Sources, colour: bool) -> String 
     };
     if let Some((file, line, text)) = shown {
         let column = usize::try_from(f.column.unwrap_or(1).max(1) - 1).unwrap_or(0);
+        let (text, column) = clip_line(&text, column);
         let start = text
             .char_indices()
             .nth(column)
@@ -128,9 +129,49 @@ pub fn finding_text(f: &Finding, sources: &mut Sources, colour: bool) -> String 
     }
 }
 
+/// Characters of a source line shown around the column (flow-style YAML can put a whole object
+/// on one line: thousands of findings on a 500 kB line must not print it thousands of times).
+const SHOWN_CHARS: usize = 160;
+
+/// The part of `text` to show for a finding at `column` (0-based, in characters), with `…` where
+/// it was cut, and the column within that part.
+fn clip_line(text: &str, column: usize) -> (String, usize) {
+    let chars = text.chars().count();
+    if chars <= SHOWN_CHARS {
+        return (text.to_owned(), column);
+    }
+    let first = column.saturating_sub(SHOWN_CHARS / 4).min(chars);
+    let last = (first + SHOWN_CHARS).min(chars);
+    let mut clipped = String::with_capacity(SHOWN_CHARS * 2);
+    let mut shift = first;
+    if first > 0 {
+        clipped.push('…');
+        shift -= 1;
+    }
+    clipped.extend(text.chars().skip(first).take(last - first));
+    if last < chars {
+        clipped.push('…');
+    }
+    (clipped, column - shift)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_shown_around_the_column() {
+        let line = format!("{}port: 80{}", "a".repeat(10_000), "b".repeat(10_000));
+        let (shown, column) = clip_line(&line, 10_000);
+        assert!(shown.chars().count() <= SHOWN_CHARS + 2, "{}", shown.len());
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        let at: String = shown.chars().skip(column).take(8).collect();
+        assert_eq!(at, "port: 80");
+        assert_eq!(clip_line("short: 1", 3), ("short: 1".to_owned(), 3));
+        let (start, column) = clip_line(&line, 0);
+        assert_eq!(column, 0);
+        assert!(start.starts_with('a') && start.ends_with('…'));
+    }
 
     fn finding(line: Option<u64>, column: Option<u64>) -> Finding {
         Finding {
