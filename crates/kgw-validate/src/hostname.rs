@@ -70,21 +70,17 @@ pub fn wildcard_matches(suffix: &str, name: &str) -> bool {
         && name.as_bytes()[name.len() - suffix.len() - 1] == b'.'
 }
 
-fn under(name: &str, suffix: &str) -> bool {
-    wildcard_matches(suffix, name)
-}
-
 /// The hostname served when a listener hostname and one route hostname intersect: the narrower
 /// of the two, or `None` when they do not intersect.
 pub fn intersection<'a>(listener: &'a str, route: &'a str) -> Option<&'a str> {
     match (listener.strip_prefix("*."), route.strip_prefix("*.")) {
         (None, None) => (listener == route).then_some(route),
-        (Some(l), None) => under(route, l).then_some(route),
-        (None, Some(r)) => under(listener, r).then_some(listener),
+        (Some(l), None) => wildcard_matches(l, route).then_some(route),
+        (None, Some(r)) => wildcard_matches(r, listener).then_some(listener),
         (Some(l), Some(r)) => {
-            if l == r || under(r, l) {
+            if l == r || wildcard_matches(l, r) {
                 Some(route)
-            } else if under(l, r) {
+            } else if wildcard_matches(r, l) {
                 Some(listener)
             } else {
                 None
