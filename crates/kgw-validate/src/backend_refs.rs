@@ -4,7 +4,7 @@
 
 use kgw_api::gateway::HttpBackendRef;
 use kgw_api::gateway::RouteConditionReason as Reason;
-use kgw_api::gateway::common::BackendObjectReference;
+use kgw_api::gateway::common::{BackendObjectReference, CORE_GROUP, DEFAULT_BACKEND_KIND};
 use kgw_api::{ObjectKey, Resources};
 
 use crate::diag::{Path, Sink};
@@ -44,12 +44,12 @@ pub(crate) struct Target<'a> {
 impl<'a> Target<'a> {
     /// The group, with the CRD default applied (as `BackendObjectReference::group`).
     pub fn group(&self) -> &'a str {
-        self.group.unwrap_or("")
+        self.group.unwrap_or(CORE_GROUP)
     }
 
     /// The kind, with the CRD default applied (as `BackendObjectReference::kind`).
     pub fn kind(&self) -> &'a str {
-        self.kind.unwrap_or("Service")
+        self.kind.unwrap_or(DEFAULT_BACKEND_KIND)
     }
 }
 

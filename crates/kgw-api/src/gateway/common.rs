@@ -20,7 +20,10 @@ pub type Duration = String;
 pub type SectionName = String;
 
 /// Group of the core Kubernetes API, the default group of backend and certificate references.
-pub(crate) const CORE_GROUP: &str = "";
+pub const CORE_GROUP: &str = "";
+
+/// The default kind of a backend reference (`BackendObjectReference.kind`).
+pub const DEFAULT_BACKEND_KIND: &str = "Service";
 
 /// Sets an unset reference namespace to the enclosing object's namespace.
 ///
@@ -124,7 +127,7 @@ impl BackendObjectReference {
 
     /// The backend's kind, with the CRD default applied.
     pub fn kind(&self) -> &str {
-        self.kind.as_deref().unwrap_or("Service")
+        self.kind.as_deref().unwrap_or(DEFAULT_BACKEND_KIND)
     }
 
     /// The backend's namespace, `local` when unset.
@@ -141,7 +144,7 @@ pub(crate) fn default_backend_ref(
     namespace: &str,
 ) {
     default_to(group, || CORE_GROUP.to_owned());
-    default_to(kind, || "Service".to_owned());
+    default_to(kind, || DEFAULT_BACKEND_KIND.to_owned());
     inherit_namespace(ns, namespace);
 }
 
