@@ -17,30 +17,6 @@ use kgw_proxy::{GatewayOptions, ServerOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-fn route(backend: SocketAddr) -> String {
-    format!(
-        "{}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: route
-  namespace: default
-spec:
-  parentRefs:
-  - name: http
-    namespace: kgateway-system
-  hostnames:
-    - static.example
-  rules:
-    - backendRefs:
-      - name: backend
-        kind: Backend
-        group: gateway.kgateway.dev
-",
-        static_backend("default", "backend", backend)
-    )
-}
-
 /// An HTTP/1.1 upstream that counts the connections it accepts. Responses: `/empty` → 204,
 /// `/close` → 200 with `Connection: close`, anything else → 200 `ok`.
 async fn counting_upstream() -> (SocketAddr, Arc<AtomicUsize>) {
@@ -83,7 +59,7 @@ async fn counting_upstream() -> (SocketAddr, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn sequential_requests_reuse_one_upstream_connection() {
     let (upstream, accepted) = counting_upstream().await;
-    let running = start(&route(upstream), GatewayOptions::default()).await;
+    let running = start(&backend_route(upstream), GatewayOptions::default()).await;
     let client = client();
     for path in ["/a", "/empty", "/b", "/empty", "/c"] {
         let (status, _) = get(&client, running.addr, "static.example", path).await;
@@ -101,7 +77,7 @@ async fn sequential_requests_reuse_one_upstream_connection() {
 #[tokio::test]
 async fn connections_the_upstream_closes_are_replaced() {
     let (upstream, accepted) = counting_upstream().await;
-    let running = start(&route(upstream), GatewayOptions::default()).await;
+    let running = start(&backend_route(upstream), GatewayOptions::default()).await;
     let client = client();
     for _ in 0..3 {
         let (status, body) = get(&client, running.addr, "static.example", "/close").await;
@@ -134,7 +110,7 @@ async fn one_shot_upstream() -> SocketAddr {
 #[tokio::test]
 async fn an_idle_connection_closed_by_the_upstream_is_not_used() {
     let upstream = one_shot_upstream().await;
-    let running = start(&route(upstream), GatewayOptions::default()).await;
+    let running = start(&backend_route(upstream), GatewayOptions::default()).await;
     let client = client();
     for _ in 0..3 {
         let (status, body) = get(&client, running.addr, "static.example", "/").await;
@@ -155,7 +131,7 @@ async fn worker_threads_serve_and_drain() {
         },
         ..GatewayOptions::default()
     };
-    let running = start(&route(upstream), options).await;
+    let running = start(&backend_route(upstream), options).await;
     let addr = running.addr;
     let requests: Vec<_> = (0..16)
         .map(|i| {

@@ -13,28 +13,6 @@ use kgw_proxy::GatewayOptions;
 use kgw_proxy::reload::{SnapshotSource, watch};
 use kgw_proxy::secrets::NoSecrets;
 
-fn config(addr: std::net::SocketAddr) -> String {
-    format!(
-        "{}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: route
-  namespace: default
-spec:
-  parentRefs:
-  - name: http
-    namespace: kgateway-system
-  rules:
-    - backendRefs:
-      - name: app
-        kind: Backend
-        group: gateway.kgateway.dev
-",
-        static_backend("default", "app", addr)
-    )
-}
-
 struct Load {
     sent: Arc<AtomicU64>,
     ok: Arc<AtomicU64>,
@@ -102,14 +80,14 @@ async fn swapping_tables_under_load_loses_no_request() {
     let (a, _) = upstream("a").await;
     let (b, _) = upstream("b").await;
     let options = GatewayOptions::default();
-    let running = start(&config(a), options.clone()).await;
+    let running = start(&backend_route(a), options.clone()).await;
     let traffic = load(running.addr, 8);
     for round in 0..20 {
         tokio::time::sleep(Duration::from_millis(15)).await;
         let target = if round % 2 == 0 { b } else { a };
         running
             .gateway
-            .swap_table(snapshot(&config(target), &options));
+            .swap_table(snapshot(&backend_route(target), &options));
     }
     let from_b = traffic.from_b.clone();
     let (sent, ok, failures) = traffic.finish().await;
@@ -136,7 +114,7 @@ async fn file_watch_reloads_and_keeps_the_last_good_table() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.yaml");
     std::fs::write(dir.join("gateway.yaml"), GATEWAY).unwrap();
-    std::fs::write(&file, config(a)).unwrap();
+    std::fs::write(&file, backend_route(a)).unwrap();
 
     let source = SnapshotSource::new(
         vec![dir.clone()],
@@ -159,7 +137,7 @@ async fn file_watch_reloads_and_keeps_the_last_good_table() {
 
     // mtime granularity: make sure the edit is seen as newer.
     tokio::time::sleep(Duration::from_millis(20)).await;
-    std::fs::write(&file, config(b)).unwrap();
+    std::fs::write(&file, backend_route(b)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while get(&client, running.addr, "app.example", "/").await.1 != "b" {
         assert!(Instant::now() < deadline, "the edit was not picked up");

@@ -257,3 +257,27 @@ spec:
         port = addr.port()
     )
 }
+
+/// A static Backend `default/app` at `addr` and an HTTPRoute `default/route` (every hostname)
+/// that sends everything to it.
+pub fn backend_route(addr: SocketAddr) -> String {
+    format!(
+        "{}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: route
+  namespace: default
+spec:
+  parentRefs:
+  - name: http
+    namespace: kgateway-system
+  rules:
+    - backendRefs:
+      - name: app
+        kind: Backend
+        group: gateway.kgateway.dev
+",
+        static_backend("default", "app", addr)
+    )
+}
