@@ -111,22 +111,9 @@ fn write_atomically(path: &Path, text: &str) {
     std::fs::rename(&staging, path).unwrap();
 }
 
-const GATEWAY: &str = "\
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: http
-  namespace: kgateway-system
-spec:
-  gatewayClassName: kgateway
-  listeners:
-  - protocol: HTTP
-    port: 8080
-    name: http
-    allowedRoutes:
-      namespaces:
-        from: All
-";
+/// The docs' Gateway (`docs/examples/static-backend`): `kgateway-system/http`, one HTTP listener
+/// on 8080 open to all namespaces.
+const GATEWAY: &str = include_str!("../../../docs/examples/static-backend/gateway.yaml");
 
 fn backend(upstream: SocketAddr) -> String {
     format!(

@@ -118,23 +118,9 @@ pub async fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-/// The docs' Gateway: `kgateway-system/http`, one HTTP listener on 8080 open to all namespaces.
-pub const GATEWAY: &str = "\
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: http
-  namespace: kgateway-system
-spec:
-  gatewayClassName: kgateway
-  listeners:
-  - protocol: HTTP
-    port: 8080
-    name: http
-    allowedRoutes:
-      namespaces:
-        from: All
-";
+/// The docs' Gateway (`docs/examples/static-backend`): `kgateway-system/http`, one HTTP listener
+/// on 8080 open to all namespaces.
+pub const GATEWAY: &str = include_str!("../../../../docs/examples/static-backend/gateway.yaml");
 
 pub fn gateway_key() -> ObjectKey {
     ObjectKey::new("kgateway-system", "http")
