@@ -7,6 +7,7 @@
 //! [`LoadOptions::allow_unknown_fields`] is set.
 
 mod error;
+mod positions;
 pub mod yaml;
 
 use std::io::Read;

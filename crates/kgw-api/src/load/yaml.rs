@@ -9,7 +9,6 @@
 //! `true`, quoted scalars stay strings (`"80"` is the string `80`), and integral floats (`1e3`)
 //! become integers, because Go's JSON encoder writes them that way.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -19,60 +18,8 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, NonFiniteFloatPolicy, Options, Sp
 const PARSE_STACK_BASE: usize = 1 << 20;
 const PARSE_STACK_PER_LEVEL: usize = 128 << 10;
 
-/// A 1-based line and column in a source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Position {
-    /// 1-based line.
-    pub line: u64,
-    /// 1-based column.
-    pub column: u64,
-}
-
-impl fmt::Display for Position {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
-
-/// Where each field of one object sits in its file, keyed by field path
-/// (`spec.rules[0].backendRefs[1].port`); the object itself is under `""`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldPositions {
-    map: HashMap<String, Position, foldhash::fast::RandomState>,
-}
-
-impl FieldPositions {
-    /// The position of a field, or of its closest recorded ancestor (a defaulted field that the
-    /// manifest does not spell out is reported where its parent is).
-    pub fn get(&self, path: &str) -> Option<Position> {
-        let mut path = path;
-        loop {
-            if let Some(p) = self.map.get(path) {
-                return Some(*p);
-            }
-            path = parent_path(path)?;
-        }
-    }
-
-    /// Number of recorded fields.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-}
-
-/// `a.b[2]` → `a.b`, `a.b` → `a`, `a` → `""`, `""` → none.
-fn parent_path(path: &str) -> Option<&str> {
-    if path.is_empty() {
-        return None;
-    }
-    let cut = path.rfind(['.', '[']).unwrap_or(0);
-    Some(&path[..cut])
-}
+use super::positions::Child;
+pub use super::positions::{FieldPositions, Position};
 
 /// Resource limits for parsing one source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +32,9 @@ pub struct YamlLimits {
     pub max_alias_events: usize,
     /// Most documents in one source.
     pub max_documents: usize,
+    /// Most bytes of scalar text in one source, aliases expanded: an alias repeats its anchor's
+    /// text, so a small file could otherwise expand a long scalar into gigabytes.
+    pub max_scalar_bytes: usize,
 }
 
 impl Default for YamlLimits {
@@ -95,6 +45,9 @@ impl Default for YamlLimits {
             max_nodes: 2_000_000,
             max_alias_events: 100_000,
             max_documents: 100_000,
+            // Twice the default file size limit: room for every scalar of the largest file
+            // accepted, plus aliases.
+            max_scalar_bytes: 64 << 20,
         }
     }
 }
@@ -238,8 +191,7 @@ fn parser_options(limits: &YamlLimits) -> Options {
     budget.max_nodes = limits.max_nodes;
     budget.max_documents = limits.max_documents;
     budget.max_events = limits.max_nodes.saturating_mul(2);
-    // The caller bounds the input size; scalar text can never exceed it.
-    budget.max_total_scalar_bytes = usize::MAX;
+    budget.max_total_scalar_bytes = limits.max_scalar_bytes;
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = limits.max_alias_events;
     options
@@ -451,42 +403,24 @@ fn float_to_json(f: f64) -> Option<Value> {
 }
 
 fn positions_of(root: &Spanned<Node>) -> FieldPositions {
-    let mut map = HashMap::default();
-    let mut path = String::new();
-    record(root, position(root), &mut path, &mut map);
-    FieldPositions { map }
-}
-
-/// Records every field's position; a mapping entry is reported where its key is written.
-fn record(
-    node: &Spanned<Node>,
-    at: Position,
-    path: &mut String,
-    map: &mut HashMap<String, Position, foldhash::fast::RandomState>,
-) {
-    map.insert(path.clone(), at);
-    let len = path.len();
-    match &node.value {
-        Node::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                use std::fmt::Write as _;
-                let _ = write!(path, "[{i}]");
-                record(item, position(item), path, map);
-                path.truncate(len);
-            }
-        }
-        Node::Map(entries) => {
-            for (k, v) in entries {
-                if !path.is_empty() {
-                    path.push('.');
+    // A mapping entry is reported where its key is written.
+    FieldPositions::build(
+        root,
+        position(root),
+        |node: &Spanned<Node>, emit| match &node.value {
+            Node::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    emit(Child::Index(i), position(item), item);
                 }
-                path.push_str(&k.value);
-                record(v, position(k), path, map);
-                path.truncate(len);
             }
-        }
-        _ => {}
-    }
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    emit(Child::Key(&k.value), position(k), v);
+                }
+            }
+            _ => {}
+        },
+    )
 }
 
 #[cfg(test)]
@@ -574,6 +508,34 @@ mod tests {
     }
 
     #[test]
+    fn aliased_long_scalars_are_stopped() {
+        // 10,000 copies of a 100 KB scalar from a 100 KB file: 1 GB unbounded.
+        let mut text = format!("a1: &a1 {}\n", "k".repeat(100_000));
+        for i in 2..6 {
+            let items = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+        }
+        let err = parse(&text, &YamlLimits::default()).unwrap_err();
+        assert!(err.limit, "{err:?}");
+        // The same aliases over a short scalar stay well within the limit.
+        let small = text.replacen(&"k".repeat(100_000), "k", 1);
+        assert!(parse(&small, &YamlLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn a_long_key_over_many_items_costs_its_length_once() {
+        // Positions used to store each item's full path: this 1 MB key over 20,000 items
+        // was 20 GB of paths.
+        let key = "k".repeat(1 << 20);
+        let items = vec!["0"; 20_000].join(",");
+        let (value, pos) = one(&format!("status:\n  ? {key}\n  : [{items}]\n"));
+        assert_eq!(value["status"][&key].as_array().map(Vec::len), Some(20_000));
+        assert_eq!(pos.len(), 3 + 20_000);
+        let last = pos.get(&format!("status.{key}[19999]")).unwrap();
+        assert_eq!(last.line, 3);
+    }
+
+    #[test]
     fn deep_nesting_is_stopped() {
         let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let err = parse(&text, &YamlLimits::default()).unwrap_err();
@@ -589,13 +551,5 @@ mod tests {
         let docs = parse("a: 1\nb: .inf\n", &YamlLimits::default()).unwrap();
         let err = docs.into_iter().next().unwrap().unwrap_err();
         assert_eq!(err.position.line, 2);
-    }
-
-    #[test]
-    fn parent_paths() {
-        assert_eq!(parent_path("a.b[2]"), Some("a.b"));
-        assert_eq!(parent_path("a.b"), Some("a"));
-        assert_eq!(parent_path("a"), Some(""));
-        assert_eq!(parent_path(""), None);
     }
 }
