@@ -79,7 +79,40 @@ pub fn validate_options(args: &ManifestArgs) -> Options {
 /// Source texts by file name, read on first use.
 pub struct Sources {
     stdin: Option<Arc<str>>,
-    files: HashMap<String, Option<Arc<str>>>,
+    files: HashMap<String, Option<Lines>>,
+}
+
+/// A text and where each of its lines starts: a report can quote thousands of lines of one
+/// file, and finding each by scanning from the top made that quadratic.
+struct Lines {
+    text: Arc<str>,
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: Arc<str>) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// Line `index` (0-based) without its line ending, as `str::lines` gives it.
+    fn get(&self, index: usize) -> Option<&str> {
+        let start = *self.starts.get(index)?;
+        if start == self.text.len() {
+            // The text ends with a newline: there is no line after it.
+            return None;
+        }
+        match self.starts.get(index + 1) {
+            // A line ended by `\r\n` loses both; a last line without `\n` keeps a `\r`.
+            Some(&next) => {
+                let line = &self.text[start..next - 1];
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            None => Some(&self.text[start..]),
+        }
+    }
 }
 
 impl Sources {
@@ -94,15 +127,50 @@ impl Sources {
 
     /// The text of line `line` (1-based) of `file`, when it can be read.
     pub fn line(&mut self, file: &str, line: u64) -> Option<String> {
-        let text = if file == "-" {
-            self.stdin.clone()
-        } else {
-            self.files
-                .entry(file.to_owned())
-                .or_insert_with(|| std::fs::read_to_string(file).ok().map(Into::into))
-                .clone()
-        }?;
+        let key = if file == "-" { "" } else { file };
+        let stdin = &self.stdin;
+        let lines = self
+            .files
+            .entry(key.to_owned())
+            .or_insert_with(|| {
+                let text = if file == "-" {
+                    stdin.clone()
+                } else {
+                    std::fs::read_to_string(file).ok().map(Into::into)
+                };
+                text.map(Lines::new)
+            })
+            .as_ref()?;
         let index = usize::try_from(line.checked_sub(1)?).ok()?;
-        text.lines().nth(index).map(str::to_owned)
+        lines.get(index).map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn lines_are_the_ones_str_lines_gives() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\nc",
+            "x\r",
+            "é\nü\r\n\r\n",
+        ] {
+            let lines = Lines::new(text.into());
+            for index in 0..6 {
+                assert_eq!(
+                    lines.get(index),
+                    text.lines().nth(index),
+                    "{text:?} {index}"
+                );
+            }
+        }
     }
 }
