@@ -4,10 +4,10 @@
 //! treat a failure as "never matches", like an `invalid_matches` entry.
 
 use regex::{Regex, RegexBuilder};
-use regex_automata::nfa::thompson::NFA;
-use regex_automata::util::syntax;
+use regex_automata::nfa::thompson::{Compiler, NFA};
 use regex_syntax::hir::Hir;
 use regex_syntax::hir::Look;
+use regex_syntax::{Parser, ParserBuilder};
 
 /// Default limit on a compiled pattern's size, in bytes (`RegexBuilder::size_limit`).
 pub const DEFAULT_SIZE_LIMIT: usize = 1 << 20;
@@ -24,14 +24,21 @@ fn too_big(pattern: &str, limit: usize) -> String {
     format!("regular expression {pattern:?} compiles to more than {limit} bytes; simplify it")
 }
 
-/// Parses `pattern` on its own (so that it cannot close a wrapping group, as `a)|(b` would, and
-/// escape the anchors) and anchors the result at both ends: `^(?:pattern)$` as a syntax tree.
-fn parse_anchored(pattern: &str) -> Result<Hir, String> {
+/// The parser `regex` uses, with its defaults (Unicode, UTF-8), for a pattern that will be
+/// wrapped in `^(?:…)$`.
+fn parser() -> Parser {
     // The compiled form parses `^(?:pattern)$`, two levels deeper (the concatenation with the
     // anchors, then the group): the bare pattern gets two levels less so that both parses hit
     // the nesting limit on the same patterns (tested at the limit below).
-    let config = syntax::Config::new().nest_limit(WRAPPED_NEST_LIMIT);
-    let hir = syntax::parse_with(pattern, &config).map_err(|e| does_not_compile(pattern, e))?;
+    ParserBuilder::new().nest_limit(WRAPPED_NEST_LIMIT).build()
+}
+
+/// Parses `pattern` on its own (so that it cannot close a wrapping group, as `a)|(b` would, and
+/// escape the anchors) and anchors the result at both ends: `^(?:pattern)$` as a syntax tree.
+fn parse_anchored(parser: &mut Parser, pattern: &str) -> Result<Hir, String> {
+    let hir = parser
+        .parse(pattern)
+        .map_err(|e| does_not_compile(pattern, e))?;
     Ok(Hir::concat(vec![
         Hir::look(Look::Start),
         hir,
@@ -47,7 +54,7 @@ fn build_anchored<R>(
     size_limit: usize,
     build: impl Fn(&str) -> Result<R, regex::Error>,
 ) -> Result<R, String> {
-    parse_anchored(pattern)?;
+    parse_anchored(&mut parser(), pattern)?;
     build(&format!("^(?:{pattern})$"))
         .or_else(|_| build(&format!("^(?:{pattern}\n)$")))
         .map_err(|e| match e {
@@ -86,18 +93,41 @@ pub fn compile_full_match_bytes(
 /// is parsed by the same parser as [`compile_full_match`] and the forward NFA, the structure the
 /// size limit bounds, is built under the same limit. About ten times cheaper than compiling.
 pub fn check_full_match(pattern: &str, size_limit: usize) -> Result<(), String> {
-    let anchored = parse_anchored(pattern)?;
-    NFA::compiler()
-        .configure(NFA::config().nfa_size_limit(Some(size_limit)))
-        .build_from_hir(&anchored)
-        .map(drop)
-        .map_err(|_| too_big(pattern, size_limit))
+    RegexChecker::new(size_limit).check(pattern)
+}
+
+/// [`check_full_match`] with the parser and NFA compiler kept between patterns, which spares
+/// their set-up and allocations on every pattern.
+struct RegexChecker {
+    size_limit: usize,
+    parser: Parser,
+    compiler: Compiler,
+}
+
+impl RegexChecker {
+    fn new(size_limit: usize) -> Self {
+        let mut compiler = NFA::compiler();
+        compiler.configure(NFA::config().nfa_size_limit(Some(size_limit)));
+        Self {
+            size_limit,
+            parser: parser(),
+            compiler,
+        }
+    }
+
+    fn check(&mut self, pattern: &str) -> Result<(), String> {
+        let anchored = parse_anchored(&mut self.parser, pattern)?;
+        self.compiler
+            .build_from_hir(&anchored)
+            .map(drop)
+            .map_err(|_| too_big(pattern, self.size_limit))
+    }
 }
 
 /// [`check_full_match`] verdicts by pattern, for one validation run: real configurations repeat
 /// patterns across routes and matches, and a verdict depends only on the pattern and the limit.
 pub(crate) struct RegexChecks<'a> {
-    size_limit: usize,
+    checker: RegexChecker,
     verdicts: foldhash::HashMap<&'a str, Result<(), String>>,
 }
 
@@ -105,17 +135,17 @@ impl<'a> RegexChecks<'a> {
     /// An empty cache for one size limit.
     pub(crate) fn new(size_limit: usize) -> Self {
         Self {
-            size_limit,
+            checker: RegexChecker::new(size_limit),
             verdicts: foldhash::HashMap::default(),
         }
     }
 
     /// [`check_full_match`] under this cache's limit.
     pub(crate) fn check(&mut self, pattern: &'a str) -> Result<(), String> {
-        let size_limit = self.size_limit;
+        let checker = &mut self.checker;
         self.verdicts
             .entry(pattern)
-            .or_insert_with(|| check_full_match(pattern, size_limit))
+            .or_insert_with(|| checker.check(pattern))
             .clone()
     }
 }
@@ -172,6 +202,25 @@ mod tests {
                     compile_full_match_bytes(&p, DEFAULT_SIZE_LIMIT).is_ok(),
                     "{p}"
                 );
+            }
+        }
+        // One checker across patterns, errors between them included, decides each pattern as a
+        // fresh one does.
+        let mut reused = RegexChecker::new(4096);
+        let patterns = [
+            "[a-z]+/x",
+            "(",
+            "\\w{1000}",
+            "a)|(b",
+            "(?x)a #",
+            "x{2}",
+            "[",
+            "(?i)abc",
+            "\\pL+",
+        ];
+        for _ in 0..2 {
+            for p in patterns {
+                assert_eq!(reused.check(p), check_full_match(p, 4096), "{p}");
             }
         }
         let mut cache = RegexChecks::new(1024);
