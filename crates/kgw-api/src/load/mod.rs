@@ -328,8 +328,11 @@ impl Loader {
             return self.errors.push(at(Some("apiVersion".to_owned()), kind));
         }
         let mut unknown = Vec::new();
+        // Decoding from a borrowed value copies each string next to the rest of the object,
+        // instead of keeping the JSON's own strings, scattered through the parser's heap:
+        // validating 10k loaded routes became about 17% faster (docs/benchmarks.md).
         let decoded: Result<T, _> = serde_path_to_error::deserialize(
-            serde_ignored::Deserializer::new(value, &mut |path: serde_ignored::Path<'_>| {
+            serde_ignored::Deserializer::new(&value, &mut |path: serde_ignored::Path<'_>| {
                 unknown.push(field_path(&path));
             }),
         );
