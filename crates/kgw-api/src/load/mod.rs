@@ -225,7 +225,7 @@ impl Loader {
                     position: doc_position,
                 };
                 match object {
-                    Ok((value, fields)) => self.add_object(&at, value, fields),
+                    Ok((value, fields)) => self.add_object(&at, &value, fields),
                     Err(e) => self.errors.push(at.error(
                         Some(e.position),
                         None,
@@ -236,9 +236,9 @@ impl Loader {
         }
     }
 
-    fn add_object(&mut self, at: &DocAt, value: Value, fields: FieldPositions) {
+    fn add_object(&mut self, at: &DocAt, value: &Value, fields: FieldPositions) {
         let position = fields.get("").unwrap_or(at.position);
-        let Value::Object(map) = &value else {
+        let Value::Object(map) = value else {
             return self
                 .errors
                 .push(at.error(Some(position), None, LoadErrorKind::NotAnObject));
@@ -283,7 +283,7 @@ impl Loader {
         decode(self, version, value, source);
     }
 
-    fn decode<T: Indexed>(&mut self, version: &str, value: Value, source: Source) {
+    fn decode<T: Indexed>(&mut self, version: &str, value: &Value, source: Source) {
         // Name the object as far as the document does, even when it does not decode.
         let object = ObjectRef {
             group: T::GROUP.to_owned(),
@@ -332,7 +332,7 @@ impl Loader {
         // instead of keeping the JSON's own strings, scattered through the parser's heap:
         // validating 10k loaded routes became about 17% faster (docs/benchmarks.md).
         let decoded: Result<T, _> = serde_path_to_error::deserialize(
-            serde_ignored::Deserializer::new(&value, &mut |path: serde_ignored::Path<'_>| {
+            serde_ignored::Deserializer::new(value, &mut |path: serde_ignored::Path<'_>| {
                 unknown.push(field_path(&path));
             }),
         );
