@@ -8,12 +8,16 @@ use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::gateway::{ConnectionInfo, Gateway};
 
@@ -116,30 +120,16 @@ impl BoundServer {
     /// [`ServerOptions::worker_threads`], the worker threads have ended when this returns.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) {
         let options = self.gateway.server_options().clone();
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(options.header_read_timeout)
-            .max_buf_size(options.max_header_bytes.max(8192))
-            .max_headers(options.max_headers);
-        builder
-            .http2()
-            .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(options.max_header_bytes).unwrap_or(u32::MAX));
-        let connections = Connections {
-            gateway: self.gateway.clone(),
-            builder,
-        };
+        let connections = Connections::new(self.gateway.clone(), &options);
         let workers = options
             .worker_threads
             .map(|threads| Workers::start(threads, &connections));
-        let graceful = std::sync::Arc::new(GracefulShutdown::new());
+        let drain = Drain::new();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut accept_loops = tokio::task::JoinSet::new();
         for (port, listener) in self.listeners {
             let connections = connections.clone();
-            let graceful = graceful.clone();
+            let drain = drain.clone();
             let workers = workers.as_ref().map(Workers::senders);
             let mut stop = stop_rx.clone();
             accept_loops.spawn(async move {
@@ -160,7 +150,7 @@ impl BoundServer {
                     };
                     let _ = stream.set_nodelay(true);
                     let info = ConnectionInfo { port, remote };
-                    let watcher = graceful.watcher();
+                    let watcher = drain.watcher();
                     let Some(senders) = workers.as_deref().filter(|s| !s.is_empty()) else {
                         connections.spawn(stream, info, watcher);
                         continue;
@@ -192,11 +182,9 @@ impl BoundServer {
         let _ = stop_tx.send(true);
         while accept_loops.join_next().await.is_some() {}
         tracing::info!("shutting down: draining in-flight requests");
-        // Every accept loop has ended and dropped its handle, so this is the last one.
-        if let Ok(graceful) = std::sync::Arc::try_unwrap(graceful)
-            && tokio::time::timeout(options.drain_timeout, graceful.shutdown())
-                .await
-                .is_err()
+        if tokio::time::timeout(options.drain_timeout, drain.shutdown())
+            .await
+            .is_err()
         {
             tracing::warn!("drain timeout reached; closing remaining connections");
         }
@@ -209,28 +197,262 @@ impl BoundServer {
 /// An accepted connection on its way to a worker thread.
 type Handoff = (std::net::TcpStream, ConnectionInfo, Watcher);
 
+/// The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4).
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Which protocol a new connection speaks, judged from the bytes it sent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    /// Anything that is not (the start of) the HTTP/2 preface, end of stream included:
+    /// served by hyper's HTTP/1 server directly.
+    Http1,
+    /// The HTTP/2 preface, or only part of it so far: hyper-util's `auto` server reads on and
+    /// decides.
+    Auto,
+}
+
+/// Peeks at the first bytes of `stream` (nothing is consumed) to choose the server.
+async fn sniff(stream: &TcpStream) -> io::Result<Sniffed> {
+    let mut first = [0_u8; H2_PREFACE.len()];
+    let read = stream.peek(&mut first).await?;
+    // `peek` returns at most `first.len()` bytes.
+    let seen = first.get(..read).unwrap_or_default();
+    Ok(if !seen.is_empty() && H2_PREFACE.starts_with(seen) {
+        Sniffed::Auto
+    } else {
+        Sniffed::Http1
+    })
+}
+
 /// What serving one connection needs, on whichever runtime serves it.
 #[derive(Clone)]
 struct Connections {
     gateway: Gateway,
-    builder: auto::Builder<TokioExecutor>,
+    /// HTTP/1 connections (every one that does not start with the HTTP/2 preface).
+    http1: http1::Builder,
+    /// HTTP/2 with prior knowledge (h2c), and the rare client whose first packet holds only part
+    /// of the preface.
+    auto: auto::Builder<TokioExecutor>,
+    header_read_timeout: Duration,
 }
 
 impl Connections {
+    fn new(gateway: Gateway, options: &ServerOptions) -> Self {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(options.header_read_timeout)
+            .max_buf_size(options.max_header_bytes.max(8192))
+            .max_headers(options.max_headers);
+        let mut auto = auto::Builder::new(TokioExecutor::new());
+        auto.http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(options.header_read_timeout)
+            .max_buf_size(options.max_header_bytes.max(8192))
+            .max_headers(options.max_headers);
+        auto.http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(options.max_header_bytes).unwrap_or(u32::MAX));
+        Self {
+            gateway,
+            http1,
+            auto,
+            header_read_timeout: options.header_read_timeout,
+        }
+    }
+
     /// Serves `stream` on a task of the current runtime.
     fn spawn(&self, stream: TcpStream, info: ConnectionInfo, watcher: Watcher) {
-        let service = self.gateway.connection_service(info);
-        let connection = self
-            .builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = watcher.watch(connection);
-        let remote = info.remote;
+        let connections = self.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%remote, error = %crate::fault::error_chain(&*error), "connection ended with an error");
+            let remote = info.remote;
+            // The client has `header_read_timeout` to send its first bytes, as for every
+            // request head after them; a shutdown meanwhile closes the connection.
+            let sniffed = tokio::select! {
+                biased;
+                () = watcher.stopped() => return,
+                sniffed = tokio::time::timeout(connections.header_read_timeout, sniff(&stream)) => sniffed,
+            };
+            let service = connections.gateway.connection_service(info);
+            let io = TokioIo::new(stream);
+            let result = match sniffed {
+                Ok(Ok(Sniffed::Http1)) => {
+                    let connection = connections
+                        .http1
+                        .serve_connection(io, service)
+                        .with_upgrades();
+                    watcher
+                        .watch(connection)
+                        .await
+                        .map_err(|error| crate::fault::error_chain(&error))
+                }
+                Ok(Ok(Sniffed::Auto)) => {
+                    let connection = connections.auto.serve_connection_with_upgrades(io, service);
+                    watcher
+                        .watch(connection)
+                        .await
+                        .map_err(|error| crate::fault::error_chain(&*error))
+                }
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err("no request within the header read timeout".to_owned()),
+            };
+            if let Err(error) = result {
+                tracing::debug!(%remote, %error, "connection ended with an error");
             }
         });
+    }
+}
+
+/// A server connection that can be asked to finish its current exchange and close.
+trait GracefulConnection: Future {
+    fn start_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S> GracefulConnection for hyper::server::conn::http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S::ResBody: 'static,
+    <S::ResBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn start_shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<I, S, B> GracefulConnection for auto::UpgradeableConnection<'_, I, S, TokioExecutor>
+where
+    S: hyper::service::Service<http::Request<Incoming>, Response = http::Response<B>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send + 'static,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn start_shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// Graceful shutdown for all connections of a server, on any number of runtimes: counts the
+/// live connections, tells them to finish, and waits until they have.
+///
+/// hyper-util's `GracefulShutdown` polls a shared `watch` channel on every wake-up of every
+/// connection, which locks a mutex shared by all worker threads; here a connection registers its
+/// task once and afterwards only reads an atomic flag, until the flag is set.
+#[derive(Clone)]
+struct Drain {
+    inner: Arc<DrainState>,
+}
+
+struct DrainState {
+    /// Set once, when shutdown starts.
+    stopping: AtomicBool,
+    /// Woken when shutdown starts.
+    stop: Notify,
+    /// Connections not yet ended.
+    live: AtomicUsize,
+    /// Woken when the last live connection ends after shutdown started.
+    drained: Notify,
+}
+
+impl Drain {
+    fn new() -> Self {
+        Self {
+            inner: Arc::new(DrainState {
+                stopping: AtomicBool::new(false),
+                stop: Notify::new(),
+                live: AtomicUsize::new(0),
+                drained: Notify::new(),
+            }),
+        }
+    }
+
+    /// A handle for one new connection; the connection counts as live until it is dropped.
+    fn watcher(&self) -> Watcher {
+        self.inner.live.fetch_add(1, Ordering::AcqRel);
+        Watcher {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Tells every connection to finish and waits until all have ended.
+    async fn shutdown(&self) {
+        let state = &*self.inner;
+        let drained = state.drained.notified();
+        tokio::pin!(drained);
+        // Registered before the count is read, so the last connection's wake-up is not missed.
+        drained.as_mut().enable();
+        // SeqCst here and in `Watcher::drop`: either this load sees the last connection gone, or
+        // that connection's drop sees the flag and wakes `drained`.
+        state.stopping.store(true, Ordering::SeqCst);
+        state.stop.notify_waiters();
+        if state.live.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        drained.await;
+    }
+}
+
+/// One connection's handle on its server's [`Drain`].
+struct Watcher {
+    inner: Arc<DrainState>,
+}
+
+impl Watcher {
+    fn stopping(&self) -> bool {
+        self.inner.stopping.load(Ordering::Acquire)
+    }
+
+    /// Completes once shutdown has started.
+    async fn stopped(&self) {
+        let notified = self.inner.stop.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.stopping() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Runs `connection` to its end, asking it to finish once shutdown starts.
+    async fn watch<C: GracefulConnection>(&self, connection: C) -> C::Output {
+        let notified = self.inner.stop.notified();
+        let mut notified = std::pin::pin!(notified);
+        let mut connection = std::pin::pin!(connection);
+        let mut registered = false;
+        let mut shutting_down = false;
+        std::future::poll_fn(|cx| {
+            if !shutting_down {
+                // The first poll registers this task's waker with `stop`; it stays registered
+                // (a task's waker wakes that task wherever it runs), so later polls only read
+                // the flag.
+                let stop = if registered {
+                    self.stopping()
+                } else {
+                    registered = true;
+                    notified.as_mut().poll(cx).is_ready() || self.stopping()
+                };
+                if stop {
+                    shutting_down = true;
+                    connection.as_mut().start_shutdown();
+                }
+            }
+            connection.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if self.inner.live.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.inner.stopping.load(Ordering::SeqCst)
+        {
+            self.inner.drained.notify_waiters();
+        }
     }
 }
 

@@ -345,6 +345,85 @@ async fn request_limits_and_slow_clients() {
 }
 
 #[tokio::test]
+async fn clients_speak_http1_or_h2c_and_silent_ones_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (upstream_addr, _) = upstream("ok").await;
+    let yaml = format!(
+        "{}---\n{}",
+        static_backend("default", "json-backend", upstream_addr),
+        route("default", "static.example", JSON_BACKEND_REF, "")
+    );
+    let mut options = GatewayOptions::default();
+    options.server.header_read_timeout = Duration::from_millis(300);
+    let running = start(&yaml, options).await;
+
+    // HTTP/2 with prior knowledge (h2c); the host travels as `:authority`.
+    let stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let (mut h2, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let request = http::Request::get("http://static.example/")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = h2.send_request(request).await.unwrap();
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // The preface split over two writes: the server has to read on before it can tell.
+    let mut split = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    split.set_nodelay(true).unwrap();
+    split.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The rest of the preface and an empty SETTINGS frame; the server answers with its own
+    // SETTINGS frame (type 4).
+    split
+        .write_all(b"\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let mut frame_head = [0_u8; 9];
+    tokio::time::timeout(Duration::from_secs(3), split.read_exact(&mut frame_head))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(frame_head[3], 4, "{frame_head:?}");
+    // Closed here: a graceful shutdown would wait for this client to acknowledge GOAWAY.
+    drop(split);
+
+    // An HTTP/1.1 request trickling in byte by byte, starting with the preface's first letter.
+    let mut trickle = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    trickle.set_nodelay(true).unwrap();
+    for byte in
+        b"POST / HTTP/1.1\r\nHost: static.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    {
+        trickle.write_all(&[*byte]).await.unwrap();
+    }
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), trickle.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // A client that connects and sends nothing is cut off after the header read timeout.
+    let mut silent = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "silent connection still open after the header read timeout"
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test]
 async fn shutdown_drains_in_flight_requests() {
     let (slow, _) = upstream_with(
         Duration::from_millis(500),
