@@ -219,10 +219,8 @@ impl Gateway {
         B::Error: Into<body::BoxError>,
     {
         let counters = &self.shared.counters;
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        counters.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _in_flight = counters.request_started();
         let result = self.route(request, info, pass_unmatched).await;
-        counters.in_flight.fetch_sub(1, Ordering::Relaxed);
         if let Ok(response) = &result {
             counters.record_status(response.status());
         }
@@ -505,10 +503,7 @@ impl Gateway {
         };
         match result {
             Ok(mut response) => {
-                self.shared
-                    .counters
-                    .forwarded
-                    .fetch_add(1, Ordering::Relaxed);
+                self.shared.counters.record_forwarded();
                 filters::apply_response_headers(&response_headers, response.headers_mut());
                 response
             }
@@ -546,12 +541,13 @@ impl Gateway {
             && let Some(pool) = self.h1_pool(&upstream.client)
         {
             origin_request(&mut request)?;
-            let sending = pool.send(&upstream.authority, request);
+            // One `send` future per branch: created before the `match`, it would sit in this
+            // future next to the `Timeout` that holds a copy of it.
             let response = match timeout {
-                Some(limit) => tokio::time::timeout(limit, sending)
+                Some(limit) => tokio::time::timeout(limit, pool.send(&upstream.authority, request))
                     .await
                     .map_err(|_| Fault::Timeout)??,
-                None => sending.await?,
+                None => pool.send(&upstream.authority, request).await?,
             };
             return Ok(relay_response(response, false));
         }
