@@ -61,8 +61,9 @@ struct PoolInner {
 
 impl PoolInner {
     fn shard(&self, runtime: tokio::runtime::Id) -> &Arc<Shard> {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(runtime);
+        use std::hash::BuildHasher;
+        // Runtime ids come from tokio, not from clients: a fixed seed is safe.
+        let hash = foldhash::fast::FixedState::default().hash_one(runtime);
         // The modulo is below `SHARDS`, so the conversion and the index cannot fail.
         let index = usize::try_from(hash % SHARDS as u64).unwrap_or(0);
         &self.shards[index]
@@ -79,7 +80,7 @@ struct Shard {
 
 #[derive(Default)]
 struct PoolState {
-    idle: HashMap<PoolKey, Vec<Idle>>,
+    idle: HashMap<PoolKey, Vec<Idle>, foldhash::fast::RandomState>,
     /// Runtimes that run a task closing this pool's expired and dead idle connections.
     reapers: HashSet<tokio::runtime::Id>,
 }
@@ -169,7 +170,10 @@ impl H1Pool {
         loop {
             let (mut conn, reused) = match shard.checkout(&key).await {
                 Some(conn) => (conn, true),
-                None => (self.inner.connect(authority).await?, false),
+                // Boxed: connecting (TCP, maybe TLS, the handshake) is the largest state of this
+                // future by far and the rare one; every request's future would otherwise be as
+                // large.
+                None => (Box::pin(self.inner.connect(authority)).await?, false),
             };
             let mut sending = std::pin::pin!(conn.sender.try_send_request(request));
             let sent = poll_fn(|cx| {

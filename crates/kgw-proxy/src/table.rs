@@ -198,7 +198,7 @@ impl Snapshot {
 
 /// Values by namespace and name, looked up with borrowed strings (no key is built per request).
 #[derive(Debug)]
-struct ByName<T>(HashMap<String, HashMap<String, T>>);
+struct ByName<T>(foldhash::HashMap<String, foldhash::HashMap<String, T>>);
 
 impl<T> ByName<T> {
     fn get(&self, namespace: &str, name: &str) -> Option<&T> {
@@ -208,7 +208,8 @@ impl<T> ByName<T> {
 
 impl<'k, T> FromIterator<(&'k ObjectKey, T)> for ByName<T> {
     fn from_iter<I: IntoIterator<Item = (&'k ObjectKey, T)>>(entries: I) -> Self {
-        let mut map: HashMap<String, HashMap<String, T>> = HashMap::new();
+        let mut map: foldhash::HashMap<String, foldhash::HashMap<String, T>> =
+            foldhash::HashMap::default();
         for (key, value) in entries {
             map.entry(key.namespace.clone())
                 .or_default()
@@ -304,7 +305,12 @@ impl StaticUpstream {
     /// The next endpoint in round-robin order (`None` only for an empty host list, which
     /// building refuses).
     pub(crate) fn pick(&self) -> Option<Authority> {
-        let index = self.round_robin.next_index(self.authorities.len());
+        // One host (the common case) needs no turn taken: the shared counter would be one more
+        // cache line that every worker thread writes on every request.
+        let index = match self.authorities.len() {
+            0 | 1 => 0,
+            len => self.round_robin.next_index(len),
+        };
         self.authorities.get(index).cloned()
     }
 }
