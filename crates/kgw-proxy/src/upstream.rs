@@ -75,15 +75,38 @@ const HOP_BY_HOP: [HeaderName; 7] = [
 /// Removes hop-by-hop headers (and those named by `Connection`). With `keep_upgrade`, an
 /// `Upgrade` request keeps `Connection: upgrade` and `Upgrade`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    // Most messages carry none of these: one pass over the (few) names present is cheaper than
+    // a lookup per hop-by-hop name.
+    if !headers
+        .keys()
+        .any(|name| name == header::UPGRADE || HOP_BY_HOP.contains(name))
+    {
+        return;
+    }
     let upgrade = keep_upgrade
         .then(|| headers.get(header::UPGRADE).cloned())
         .flatten();
+    // Most `Connection` values name only headers removed below anyway (`keep-alive`,
+    // `upgrade`) or none (`close`): only other names are collected, so the common case
+    // allocates nothing.
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
+        .filter(|v| {
+            let v = v.as_bytes();
+            !v.eq_ignore_ascii_case(b"keep-alive") && !v.eq_ignore_ascii_case(b"close")
+        })
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .map(str::trim)
+        .filter(|token| {
+            !token.eq_ignore_ascii_case("close")
+                && !token.eq_ignore_ascii_case(header::UPGRADE.as_str())
+                && !HOP_BY_HOP
+                    .iter()
+                    .any(|name| token.eq_ignore_ascii_case(name.as_str()))
+        })
+        .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
         .collect();
     for name in named.iter().chain(HOP_BY_HOP.iter()) {
         headers.remove(name);
@@ -206,6 +229,20 @@ mod tests {
         headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         headers.insert("x-kept", HeaderValue::from_static("1"));
         headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        strip_hop_by_hop(&mut headers, false);
+        assert_eq!(headers.len(), 1, "{headers:?}");
+        assert!(headers.contains_key("x-kept"));
+        // Names in any case, with spaces, over several `Connection` fields.
+        let mut headers = HeaderMap::new();
+        headers.append(header::CONNECTION, HeaderValue::from_static("Keep-Alive"));
+        headers.append(
+            header::CONNECTION,
+            HeaderValue::from_static(" X-One ,x-two"),
+        );
+        headers.insert("x-one", HeaderValue::from_static("1"));
+        headers.insert("x-two", HeaderValue::from_static("2"));
+        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        headers.insert("x-kept", HeaderValue::from_static("1"));
         strip_hop_by_hop(&mut headers, false);
         assert_eq!(headers.len(), 1, "{headers:?}");
         assert!(headers.contains_key("x-kept"));
