@@ -325,6 +325,11 @@ proptest! {
         let a = validate(&build(&objects), &options);
         let b = validate(&build(&shuffled), &options);
         prop_assert_eq!(&a, &b);
+        // `IndexMap` equality ignores order; the reports' order is part of the output too.
+        prop_assert!(a.routes.keys().eq(b.routes.keys()));
+        prop_assert!(a.backends.keys().eq(b.backends.keys()));
+        prop_assert!(a.gateways.keys().eq(b.gateways.keys()));
+        prop_assert!(a.routes.keys().is_sorted() && a.backends.keys().is_sorted());
         prop_assert_eq!(
             serde_json::to_string(&a.statuses()).unwrap(),
             serde_json::to_string(&b.statuses()).unwrap()
