@@ -6,7 +6,10 @@ use http::request::Parts;
 use kgw_api::gateway::httproute::HttpPathModifierType;
 use kgw_api::gateway::{HttpPathModifier, HttpUrlRewriteFilter};
 
-use crate::{RewriteError, request};
+use http::header::HOST;
+use http::uri::Uri;
+
+use crate::{RewriteError, validate_output};
 
 /// Strips one trailing `/` (so `/` becomes empty): the spec compares prefixes without it.
 fn trim_one_slash(s: &str) -> &str {
@@ -87,14 +90,49 @@ pub fn apply(
         .as_ref()
         .map(|m| rewrite_path(m, parts.uri.path(), matched_prefix))
         .transpose()?;
-    let mut rewritten = parts.clone();
-    if let Some(hostname) = &filter.hostname {
-        request::set_authority(&mut rewritten, hostname)?;
+    // Everything that can fail is decided before `parts` changes, so that an error leaves the
+    // request as it was without a copy of it (header map included) to fall back on.
+    let host = filter
+        .hostname
+        .as_deref()
+        .map(|hostname| {
+            let authority = validate_output::authority(hostname)?;
+            let header = validate_output::header_value("host", authority.as_str())?;
+            Ok::<_, RewriteError>((authority, header))
+        })
+        .transpose()?;
+    let path_and_query = new_path
+        .as_deref()
+        .map(|path| validate_output::path_and_query(path, parts.uri.query()))
+        .transpose()?;
+    let had_uri_authority = parts.uri.authority().is_some();
+    let uri_authority = host
+        .as_ref()
+        .filter(|_| had_uri_authority)
+        .map(|(authority, _)| authority.clone());
+    if uri_authority.is_some() || path_and_query.is_some() {
+        let changes_authority = uri_authority.is_some();
+        let mut uri = parts.uri.clone().into_parts();
+        if let Some(authority) = uri_authority {
+            uri.authority = Some(authority);
+        }
+        if let Some(path_and_query) = path_and_query {
+            uri.path_and_query = Some(path_and_query);
+        }
+        parts.uri = Uri::from_parts(uri).map_err(|_| match (changes_authority, new_path) {
+            (false, Some(path)) => RewriteError::InvalidPath { path },
+            _ => RewriteError::InvalidAuthority {
+                authority: filter.hostname.clone().unwrap_or_default(),
+            },
+        })?;
     }
-    if let Some(path) = new_path {
-        request::set_path(&mut rewritten, &path)?;
+    // As `request::set_authority`: the `Host` header is replaced, or added when the URI had no
+    // authority to carry the new one.
+    if let Some((_, header)) = host
+        && (parts.headers.contains_key(HOST) || !had_uri_authority)
+    {
+        parts.headers.insert(HOST, header);
     }
-    *parts = rewritten;
     Ok(())
 }
 
@@ -250,5 +288,71 @@ mod tests {
             Err(RewriteError::InvalidAuthority { .. })
         ));
         assert_eq!(p.headers.len(), 1);
+    }
+
+    /// The previous form of [`apply`]: a copy of the request rewritten step by step by the
+    /// public setters, kept only when every step succeeded.
+    fn apply_on_a_copy(
+        filter: &HttpUrlRewriteFilter,
+        parts: &mut Parts,
+        matched_prefix: Option<&str>,
+    ) -> Result<(), RewriteError> {
+        let new_path = filter
+            .path
+            .as_ref()
+            .map(|m| rewrite_path(m, parts.uri.path(), matched_prefix))
+            .transpose()?;
+        let mut rewritten = parts.clone();
+        if let Some(hostname) = &filter.hostname {
+            crate::request::set_authority(&mut rewritten, hostname)?;
+        }
+        if let Some(path) = new_path {
+            crate::request::set_path(&mut rewritten, &path)?;
+        }
+        *parts = rewritten;
+        Ok(())
+    }
+
+    #[test]
+    fn rewriting_in_place_agrees_with_rewriting_a_copy() {
+        let requests: [(&str, &[(&str, &str)]); 4] = [
+            ("/api/v1?x=1", &[("host", "gw.example")]),
+            ("/api", &[]),
+            ("http://gw.example:8080/api/v1/users?page=2", &[]),
+            (
+                "http://gw.example/api/",
+                &[("host", "gw.example"), ("x-a", "1")],
+            ),
+        ];
+        let hostnames = [
+            None,
+            Some("internal.example"),
+            Some("bad host"),
+            Some("h:99"),
+        ];
+        let paths = [
+            None,
+            Some(modifier(HttpPathModifierType::ReplaceFullPath, "/new")),
+            Some(modifier(HttpPathModifierType::ReplacePrefixMatch, "/v2")),
+            Some(modifier(HttpPathModifierType::ReplaceFullPath, "/bad path")),
+        ];
+        for (uri, headers) in requests {
+            for hostname in hostnames {
+                for path in &paths {
+                    let filter = HttpUrlRewriteFilter {
+                        hostname: hostname.map(Into::into),
+                        path: path.clone(),
+                    };
+                    let mut in_place = parts("GET", uri, headers);
+                    let mut copy = parts("GET", uri, headers);
+                    let a = apply(&filter, &mut in_place, Some("/api"));
+                    let b = apply_on_a_copy(&filter, &mut copy, Some("/api"));
+                    let case = format!("{uri} {hostname:?} {path:?}");
+                    assert_eq!(a, b, "{case}");
+                    assert_eq!(in_place.uri, copy.uri, "{case}");
+                    assert_eq!(in_place.headers, copy.headers, "{case}");
+                }
+            }
+        }
     }
 }
