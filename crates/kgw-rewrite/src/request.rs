@@ -95,30 +95,60 @@ pub fn host_without_port(authority: &str) -> &str {
 /// Replaces the authority the upstream sees: the URI's authority when the URI has one, the
 /// `Host` header when present, and adds a `Host` header when neither exists.
 pub fn set_authority(parts: &mut Parts, value: &str) -> Result<(), RewriteError> {
-    let authority = validate_output::authority(value)?;
-    let header = validate_output::header_value("host", authority.as_str())?;
-    let had_uri_authority = parts.uri.authority().is_some();
-    if had_uri_authority {
-        let mut uri = parts.uri.clone().into_parts();
-        uri.authority = Some(authority);
-        parts.uri = Uri::from_parts(uri).map_err(|_| RewriteError::InvalidAuthority {
-            authority: value.to_owned(),
-        })?;
-    }
-    if parts.headers.contains_key(HOST) || !had_uri_authority {
-        parts.headers.insert(HOST, header);
-    }
-    Ok(())
+    rewrite(parts, Some(value), None)
 }
 
 /// Replaces the path and keeps the query string.
 pub fn set_path(parts: &mut Parts, path: &str) -> Result<(), RewriteError> {
-    let pq = validate_output::path_and_query(path, parts.uri.query())?;
-    let mut uri = parts.uri.clone().into_parts();
-    uri.path_and_query = Some(pq);
-    parts.uri = Uri::from_parts(uri).map_err(|_| RewriteError::InvalidPath {
-        path: path.to_owned(),
-    })?;
+    rewrite(parts, None, Some(path))
+}
+
+/// [`set_authority`] and [`set_path`] together, all or nothing: every new value is checked and
+/// the new URI built before `parts` changes, so an error leaves the request as it was without a
+/// copy of it (header map included) to fall back on.
+pub(crate) fn rewrite(
+    parts: &mut Parts,
+    authority: Option<&str>,
+    path: Option<&str>,
+) -> Result<(), RewriteError> {
+    let host = authority
+        .map(|value| {
+            let authority = validate_output::authority(value)?;
+            let header = validate_output::header_value("host", authority.as_str())?;
+            Ok::<_, RewriteError>((authority, header))
+        })
+        .transpose()?;
+    let path_and_query = path
+        .map(|path| validate_output::path_and_query(path, parts.uri.query()))
+        .transpose()?;
+    let had_uri_authority = parts.uri.authority().is_some();
+    let uri_authority = host
+        .as_ref()
+        .filter(|_| had_uri_authority)
+        .map(|(authority, _)| authority.clone());
+    if uri_authority.is_some() || path_and_query.is_some() {
+        let changes_authority = uri_authority.is_some();
+        let mut uri = parts.uri.clone().into_parts();
+        if let Some(authority) = uri_authority {
+            uri.authority = Some(authority);
+        }
+        if let Some(path_and_query) = path_and_query {
+            uri.path_and_query = Some(path_and_query);
+        }
+        parts.uri = Uri::from_parts(uri).map_err(|_| match (changes_authority, path) {
+            (false, Some(path)) => RewriteError::InvalidPath {
+                path: path.to_owned(),
+            },
+            _ => RewriteError::InvalidAuthority {
+                authority: authority.unwrap_or_default().to_owned(),
+            },
+        })?;
+    }
+    if let Some((_, header)) = host
+        && (parts.headers.contains_key(HOST) || !had_uri_authority)
+    {
+        parts.headers.insert(HOST, header);
+    }
     Ok(())
 }
 

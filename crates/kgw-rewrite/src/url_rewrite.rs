@@ -6,10 +6,7 @@ use http::request::Parts;
 use kgw_api::gateway::httproute::HttpPathModifierType;
 use kgw_api::gateway::{HttpPathModifier, HttpUrlRewriteFilter};
 
-use http::header::HOST;
-use http::uri::Uri;
-
-use crate::{RewriteError, validate_output};
+use crate::{RewriteError, request};
 
 /// Strips one trailing `/` (so `/` becomes empty): the spec compares prefixes without it.
 fn trim_one_slash(s: &str) -> &str {
@@ -90,50 +87,7 @@ pub fn apply(
         .as_ref()
         .map(|m| rewrite_path(m, parts.uri.path(), matched_prefix))
         .transpose()?;
-    // Everything that can fail is decided before `parts` changes, so that an error leaves the
-    // request as it was without a copy of it (header map included) to fall back on.
-    let host = filter
-        .hostname
-        .as_deref()
-        .map(|hostname| {
-            let authority = validate_output::authority(hostname)?;
-            let header = validate_output::header_value("host", authority.as_str())?;
-            Ok::<_, RewriteError>((authority, header))
-        })
-        .transpose()?;
-    let path_and_query = new_path
-        .as_deref()
-        .map(|path| validate_output::path_and_query(path, parts.uri.query()))
-        .transpose()?;
-    let had_uri_authority = parts.uri.authority().is_some();
-    let uri_authority = host
-        .as_ref()
-        .filter(|_| had_uri_authority)
-        .map(|(authority, _)| authority.clone());
-    if uri_authority.is_some() || path_and_query.is_some() {
-        let changes_authority = uri_authority.is_some();
-        let mut uri = parts.uri.clone().into_parts();
-        if let Some(authority) = uri_authority {
-            uri.authority = Some(authority);
-        }
-        if let Some(path_and_query) = path_and_query {
-            uri.path_and_query = Some(path_and_query);
-        }
-        parts.uri = Uri::from_parts(uri).map_err(|_| match (changes_authority, new_path) {
-            (false, Some(path)) => RewriteError::InvalidPath { path },
-            _ => RewriteError::InvalidAuthority {
-                authority: filter.hostname.clone().unwrap_or_default(),
-            },
-        })?;
-    }
-    // As `request::set_authority`: the `Host` header is replaced, or added when the URI had no
-    // authority to carry the new one.
-    if let Some((_, header)) = host
-        && (parts.headers.contains_key(HOST) || !had_uri_authority)
-    {
-        parts.headers.insert(HOST, header);
-    }
-    Ok(())
+    request::rewrite(parts, filter.hostname.as_deref(), new_path.as_deref())
 }
 
 #[cfg(test)]
@@ -290,8 +244,8 @@ mod tests {
         assert_eq!(p.headers.len(), 1);
     }
 
-    /// The previous form of [`apply`]: a copy of the request rewritten step by step by the
-    /// public setters, kept only when every step succeeded.
+    /// [`apply`] as it was before it rewrote in place: a copy of the request rewritten step by
+    /// step by the public setters (authority, then path), kept only when every step succeeded.
     fn apply_on_a_copy(
         filter: &HttpUrlRewriteFilter,
         parts: &mut Parts,
