@@ -70,6 +70,15 @@ async fn docs_static_backend_rewrites_the_host() {
     running.shutdown().await;
 }
 
+/// `static.example` routed to the `json-backend` Backend at `addr`, without filters.
+fn json_backend_route(addr: std::net::SocketAddr) -> String {
+    format!(
+        "{}---\n{}",
+        static_backend("default", "json-backend", addr),
+        route("default", "static.example", JSON_BACKEND_REF, "")
+    )
+}
+
 fn cross_namespace(addr: std::net::SocketAddr, grant: bool) -> String {
     let mut yaml = format!(
         "\
@@ -307,11 +316,7 @@ async fn mirrors_are_fire_and_forget() {
 async fn request_limits_and_slow_clients() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (upstream_addr, _) = upstream("ok").await;
-    let yaml = format!(
-        "{}---\n{}",
-        static_backend("default", "json-backend", upstream_addr),
-        route("default", "static.example", JSON_BACKEND_REF, "")
-    );
+    let yaml = json_backend_route(upstream_addr);
     let mut options = GatewayOptions::default();
     options.server.max_request_body_bytes = 8;
     options.server.header_read_timeout = Duration::from_millis(200);
@@ -348,11 +353,7 @@ async fn request_limits_and_slow_clients() {
 async fn clients_speak_http1_or_h2c_and_silent_ones_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (upstream_addr, _) = upstream("ok").await;
-    let yaml = format!(
-        "{}---\n{}",
-        static_backend("default", "json-backend", upstream_addr),
-        route("default", "static.example", JSON_BACKEND_REF, "")
-    );
+    let yaml = json_backend_route(upstream_addr);
     let mut options = GatewayOptions::default();
     options.server.header_read_timeout = Duration::from_millis(300);
     let running = start(&yaml, options).await;
