@@ -53,13 +53,14 @@ enum Segment {
     Index(usize),
 }
 
-/// One child of a node, as the parser's tree lists it.
-#[derive(Clone, Copy)]
+/// One child of a node, as the parser's tree lists it. Ordered as children are stored:
+/// sequence items by index, mapping entries by key.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Child<'k> {
-    /// A mapping entry, positioned at its key.
-    Key(&'k str),
     /// A sequence item.
     Index(usize),
+    /// A mapping entry, positioned at its key.
+    Key(&'k str),
 }
 
 impl FieldPositions {
@@ -114,27 +115,24 @@ impl FieldPositions {
         this
     }
 
-    fn compare(&self, a: Segment, b: Segment) -> Ordering {
-        match (a, b) {
-            (Segment::Key(a0, a1), Segment::Key(b0, b1)) => {
-                self.keys[a0..a1].cmp(&self.keys[b0..b1])
-            }
-            (Segment::Index(a), Segment::Index(b)) => a.cmp(&b),
-            (Segment::Root, Segment::Root) => Ordering::Equal,
-            (Segment::Root, _) | (Segment::Index(_), Segment::Key(..)) => Ordering::Less,
-            (_, Segment::Root) | (Segment::Key(..), Segment::Index(_)) => Ordering::Greater,
+    /// A stored segment as the child it was recorded from (`None` for the object itself, which
+    /// orders first).
+    fn as_child(&self, segment: Segment) -> Option<Child<'_>> {
+        match segment {
+            Segment::Root => None,
+            Segment::Key(start, end) => Some(Child::Key(&self.keys[start..end])),
+            Segment::Index(i) => Some(Child::Index(i)),
         }
+    }
+
+    fn compare(&self, a: Segment, b: Segment) -> Ordering {
+        self.as_child(a).cmp(&self.as_child(b))
     }
 
     fn child(&self, parent: &Field, segment: Child<'_>) -> Option<&Field> {
         let (first, last) = parent.children;
         let children = self.fields.get(first..last)?;
-        let found = children.binary_search_by(|f| match (f.segment, segment) {
-            (Segment::Key(s, e), Child::Key(key)) => self.keys[s..e].cmp(key),
-            (Segment::Index(i), Child::Index(j)) => i.cmp(&j),
-            (Segment::Index(_), Child::Key(_)) | (Segment::Root, _) => Ordering::Less,
-            (Segment::Key(..), Child::Index(_)) => Ordering::Greater,
-        });
+        let found = children.binary_search_by(|f| self.as_child(f.segment).cmp(&Some(segment)));
         found.ok().map(|i| &children[i])
     }
 
