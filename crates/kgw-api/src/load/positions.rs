@@ -36,21 +36,35 @@ pub struct FieldPositions {
     ambiguous_keys: bool,
 }
 
+/// One recorded field, in 28 bytes rather than 56 with `usize`s and `u64`s: positions are most of
+/// a loaded object's memory, and validation reads its input faster the closer together it lies.
+/// Offsets, indices and counts beyond `u32::MAX` are not recorded (see [`FieldPositions::build`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Field {
     segment: Segment,
     /// The children's range in `fields`.
-    children: (usize, usize),
-    position: Position,
+    children: (u32, u32),
+    /// Line and column, saturated at `u32::MAX`.
+    line: u32,
+    column: u32,
+}
+
+impl Field {
+    fn position(&self) -> Position {
+        Position {
+            line: self.line.into(),
+            column: self.column.into(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Segment {
     Root,
     /// A mapping key: its range in `keys`.
-    Key(usize, usize),
+    Key(u32, u32),
     /// A sequence item.
-    Index(usize),
+    Index(u32),
 }
 
 /// One child of a node, as the parser's tree lists it. Ordered as children are stored:
@@ -63,9 +77,17 @@ pub(super) enum Child<'k> {
     Key(&'k str),
 }
 
+fn saturate(value: u64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
 impl FieldPositions {
     /// Records `root` and everything under it; `children(node, emit)` calls `emit` for each of
     /// a node's children in document order, with the position it is reported at.
+    ///
+    /// A field that cannot be stored in 32-bit offsets (an index, key text or field count past
+    /// `u32::MAX`, which the loader's size limits keep out of reach by default) is left out with
+    /// everything under it, so it is reported at its closest recorded ancestor.
     pub(super) fn build<'n, N: Copy + 'n>(
         root: N,
         position: Position,
@@ -75,7 +97,8 @@ impl FieldPositions {
             fields: vec![Field {
                 segment: Segment::Root,
                 children: (0, 0),
-                position,
+                line: saturate(position.line),
+                column: saturate(position.column),
             }],
             keys: String::new(),
             ambiguous_keys: false,
@@ -88,30 +111,47 @@ impl FieldPositions {
             group.clear();
             children(nodes[next], &mut |child, position, node| {
                 let segment = match child {
-                    Child::Index(i) => Segment::Index(i),
+                    Child::Index(i) => match u32::try_from(i) {
+                        Ok(i) => Segment::Index(i),
+                        Err(_) => return,
+                    },
                     Child::Key(key) => {
-                        this.ambiguous_keys |= key.contains(['.', '[']);
                         let start = this.keys.len();
+                        let (Ok(first), Ok(end)) =
+                            (u32::try_from(start), u32::try_from(start + key.len()))
+                        else {
+                            return;
+                        };
+                        this.ambiguous_keys |= key.contains(['.', '[']);
                         this.keys.push_str(key);
-                        Segment::Key(start, this.keys.len())
+                        Segment::Key(first, end)
                     }
                 };
                 group.push((segment, position, node));
             });
             // Sequence items arrive in index order, mapping keys in document order.
             group.sort_by(|a, b| this.compare(a.0, b.0));
-            let first = this.fields.len();
+            let (Ok(first), Ok(last)) = (
+                u32::try_from(this.fields.len()),
+                u32::try_from(this.fields.len() + group.len()),
+            ) else {
+                break;
+            };
             for &(segment, position, node) in &group {
                 this.fields.push(Field {
                     segment,
                     children: (0, 0),
-                    position,
+                    line: saturate(position.line),
+                    column: saturate(position.column),
                 });
                 nodes.push(node);
             }
-            this.fields[next].children = (first, this.fields.len());
+            this.fields[next].children = (first, last);
             next += 1;
         }
+        // Kept for the object's lifetime: give back what doubling over-allocated.
+        this.fields.shrink_to_fit();
+        this.keys.shrink_to_fit();
         this
     }
 
@@ -120,8 +160,12 @@ impl FieldPositions {
     fn as_child(&self, segment: Segment) -> Option<Child<'_>> {
         match segment {
             Segment::Root => None,
-            Segment::Key(start, end) => Some(Child::Key(&self.keys[start..end])),
-            Segment::Index(i) => Some(Child::Index(i)),
+            // Ranges were taken from `keys` as it grew, so they lie within it; `get` keeps a
+            // broken range from panicking all the same.
+            Segment::Key(start, end) => Some(Child::Key(
+                self.keys.get(start as usize..end as usize).unwrap_or(""),
+            )),
+            Segment::Index(i) => Some(Child::Index(i as usize)),
         }
     }
 
@@ -131,7 +175,14 @@ impl FieldPositions {
 
     fn child(&self, parent: &Field, segment: Child<'_>) -> Option<&Field> {
         let (first, last) = parent.children;
-        let children = self.fields.get(first..last)?;
+        let children = self.fields.get(first as usize..last as usize)?;
+        // A sequence's items are stored in index order from 0: item `i` is the `i`-th child.
+        if let Child::Index(i) = segment
+            && let Some(item) = children.get(i)
+            && item.segment == Segment::Index(u32::try_from(i).ok()?)
+        {
+            return Some(item);
+        }
         let found = children.binary_search_by(|f| self.as_child(f.segment).cmp(&Some(segment)));
         found.ok().map(|i| &children[i])
     }
@@ -163,7 +214,7 @@ impl FieldPositions {
                 None => break,
             }
         }
-        Some(field.position)
+        Some(field.position())
     }
 
     /// The child of `field` whose key starts `path` (up to a `.`, a `[` or the end), with what
@@ -333,6 +384,27 @@ mod tests {
         assert_eq!(pos.get("spec.rules[0"), Some(at(3)));
         assert_eq!(pos.get("nope.rules"), Some(at(1)));
         assert_eq!(FieldPositions::default().get(""), None);
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_index_past_32_bits_is_left_out_with_what_is_under_it() {
+        // No manifest within the loader's limits has 2^32 items; a callback can claim one.
+        let huge = usize::try_from(u64::from(u32::MAX) + 1).unwrap_or(usize::MAX);
+        let pos = FieldPositions::build(0u8, at(1), |node, emit| match node {
+            0 => {
+                emit(Child::Key("items"), at(2), 1);
+            }
+            1 => {
+                emit(Child::Index(0), at(3), 2);
+                emit(Child::Index(huge), at(4), 3);
+            }
+            2 | 3 => emit(Child::Key("name"), at(9), 4),
+            _ => {}
+        });
+        assert_eq!(pos.len(), 4);
+        assert_eq!(pos.get("items[0].name"), Some(at(9)));
+        assert_eq!(pos.get(&format!("items[{huge}].name")), Some(at(2)));
     }
 
     #[test]
