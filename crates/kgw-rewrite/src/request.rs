@@ -1,9 +1,12 @@
 //! Reading and changing the parts of a request that filters care about (authority, host, path),
 //! and a printable summary of a request.
 
+use std::cell::RefCell;
+
+use http::HeaderValue;
 use http::header::HOST;
 use http::request::Parts;
-use http::uri::Uri;
+use http::uri::{Authority, Uri};
 use serde::Serialize;
 
 use crate::{RewriteError, validate_output};
@@ -111,13 +114,7 @@ pub(crate) fn rewrite(
     authority: Option<&str>,
     path: Option<&str>,
 ) -> Result<(), RewriteError> {
-    let host = authority
-        .map(|value| {
-            let authority = validate_output::authority(value)?;
-            let header = validate_output::header_value("host", authority.as_str())?;
-            Ok::<_, RewriteError>((authority, header))
-        })
-        .transpose()?;
+    let host = authority.map(host_values).transpose()?;
     let path_and_query = path
         .map(|path| validate_output::path_and_query(path, parts.uri.query()))
         .transpose()?;
@@ -150,6 +147,47 @@ pub(crate) fn rewrite(
         parts.headers.insert(HOST, header);
     }
     Ok(())
+}
+
+/// The URI authority and the `Host` header value for a new authority `value`, validated.
+///
+/// Remembered per thread for the last few values: a URLRewrite hostname is one configured
+/// string that every request of its rule rewrites to, and parsing it, validating it and copying
+/// it into two buffers cost about as much as the rest of the filter run. A remembered pair is
+/// handed out as clones, which share its buffers. Only values that passed are remembered; the
+/// result depends on `value` alone.
+fn host_values(value: &str) -> Result<(Authority, HeaderValue), RewriteError> {
+    /// Values remembered per thread (a gateway's hostnames in use at once, typically one).
+    const REMEMBERED: usize = 8;
+    type Remembered = RefCell<Vec<(Box<str>, Authority, HeaderValue)>>;
+    thread_local! {
+        static RECENT: Remembered = const { RefCell::new(Vec::new()) };
+    }
+    // `try_with` fails only while the thread's locals are being destroyed: then nothing is
+    // remembered and the value is checked as if it were new.
+    let remembered = RECENT
+        .try_with(|recent| {
+            recent
+                .borrow()
+                .iter()
+                .find(|(known, _, _)| **known == *value)
+                .map(|(_, authority, header)| (authority.clone(), header.clone()))
+        })
+        .ok()
+        .flatten();
+    if let Some(pair) = remembered {
+        return Ok(pair);
+    }
+    let authority = validate_output::authority(value)?;
+    let header = validate_output::header_value("host", authority.as_str())?;
+    let _ = RECENT.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if recent.len() >= REMEMBERED {
+            recent.remove(0);
+        }
+        recent.push((value.into(), authority.clone(), header.clone()));
+    });
+    Ok((authority, header))
 }
 
 /// A request as the `kgw` CLI prints it: method, scheme, authority, path with query, headers.
@@ -207,6 +245,27 @@ pub(crate) mod tests {
             builder = builder.header(*n, *v);
         }
         builder.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn remembered_host_values_are_the_checked_ones() {
+        // More values than are remembered, twice over, so hits, misses and evictions all occur.
+        let values: Vec<String> = (0..20)
+            .map(|i| format!("h{i}.example:{}", 8000 + i))
+            .collect();
+        for _ in 0..2 {
+            for value in &values {
+                let (authority, header) = host_values(value).unwrap();
+                assert_eq!(authority.as_str(), value);
+                assert_eq!(header.as_bytes(), value.as_bytes());
+                assert_eq!(host_values(value).unwrap(), (authority, header));
+            }
+        }
+        // Refused values stay refused, however often they come.
+        for _ in 0..3 {
+            assert!(host_values("a\r\nb").is_err());
+            assert!(host_values("user@host").is_err());
+        }
     }
 
     #[test]
