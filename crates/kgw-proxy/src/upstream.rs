@@ -62,7 +62,7 @@ pub(crate) fn pooled_client(
 }
 
 /// Headers that describe one hop and never travel on (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [HeaderName; 7] = [
+const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_COUNT] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -72,46 +72,68 @@ const HOP_BY_HOP: [HeaderName; 7] = [
     header::TRANSFER_ENCODING,
 ];
 
+const HOP_BY_HOP_COUNT: usize = 7;
+
+/// Bit of `Upgrade` in the set of hop-by-hop names present; bit `i` is `HOP_BY_HOP[i]`.
+const UPGRADE_BIT: u8 = 1 << HOP_BY_HOP_COUNT;
+
 /// Removes hop-by-hop headers (and those named by `Connection`). With `keep_upgrade`, an
 /// `Upgrade` request keeps `Connection: upgrade` and `Upgrade`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
-    // Most messages carry none of these: one pass over the (few) names present is cheaper than
-    // a lookup per hop-by-hop name.
-    if !headers
-        .keys()
-        .any(|name| name == header::UPGRADE || HOP_BY_HOP.contains(name))
-    {
+    // One pass over the (few) names present notes which hop-by-hop names occur: most messages
+    // carry none, and most others only `Connection`, so only those are looked up and removed
+    // rather than every hop-by-hop name (a hash and a probe each).
+    let mut present = 0_u8;
+    for name in headers.keys() {
+        if let Some(index) = HOP_BY_HOP.iter().position(|hop| hop == name) {
+            present |= 1 << index;
+        } else if name == header::UPGRADE {
+            present |= UPGRADE_BIT;
+        }
+    }
+    if present == 0 {
         return;
     }
-    let upgrade = keep_upgrade
+    let upgrade = (keep_upgrade && present & UPGRADE_BIT != 0)
         .then(|| headers.get(header::UPGRADE).cloned())
         .flatten();
     // Most `Connection` values name only headers removed below anyway (`keep-alive`,
     // `upgrade`) or none (`close`): only other names are collected, so the common case
-    // allocates nothing.
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter(|v| {
-            let v = v.as_bytes();
-            !v.eq_ignore_ascii_case(b"keep-alive") && !v.eq_ignore_ascii_case(b"close")
-        })
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|token| {
-            !token.eq_ignore_ascii_case("close")
-                && !token.eq_ignore_ascii_case(header::UPGRADE.as_str())
-                && !HOP_BY_HOP
-                    .iter()
-                    .any(|name| token.eq_ignore_ascii_case(name.as_str()))
-        })
-        .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
-        .collect();
-    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+    // allocates nothing. `HOP_BY_HOP[0]` is `Connection`.
+    let named: Vec<HeaderName> = if present & 1 == 0 {
+        Vec::new()
+    } else {
+        headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter(|v| {
+                let v = v.as_bytes();
+                !v.eq_ignore_ascii_case(b"keep-alive") && !v.eq_ignore_ascii_case(b"close")
+            })
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|token| {
+                !token.eq_ignore_ascii_case("close")
+                    && !token.eq_ignore_ascii_case(header::UPGRADE.as_str())
+                    && !HOP_BY_HOP
+                        .iter()
+                        .any(|name| token.eq_ignore_ascii_case(name.as_str()))
+            })
+            .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+            .collect()
+    };
+    for name in &named {
         headers.remove(name);
     }
-    headers.remove(header::UPGRADE);
+    for (index, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << index) != 0 {
+            headers.remove(name);
+        }
+    }
+    if present & UPGRADE_BIT != 0 {
+        headers.remove(header::UPGRADE);
+    }
     if let Some(upgrade) = upgrade {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         headers.insert(header::UPGRADE, upgrade);
@@ -246,6 +268,23 @@ mod tests {
         strip_hop_by_hop(&mut headers, false);
         assert_eq!(headers.len(), 1, "{headers:?}");
         assert!(headers.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn only_the_hop_by_hop_names_present_go() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("h2c"));
+        headers.insert("x-kept", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut headers, false);
+        assert_eq!(headers.len(), 1, "{headers:?}");
+        assert!(headers.contains_key("x-kept"));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("3"));
+        strip_hop_by_hop(&mut headers, false);
+        assert_eq!(headers.len(), 1, "{headers:?}");
+        assert!(headers.contains_key(header::CONTENT_LENGTH));
     }
 
     #[test]
