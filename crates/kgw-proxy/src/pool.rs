@@ -13,7 +13,7 @@
 //! Used for plain HTTP/1.1 exchanges only; HTTP/2, upgrades and `CONNECT` keep hyper-util's
 //! client (see [`crate::upstream`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -81,14 +81,36 @@ struct Shard {
 #[derive(Default)]
 struct PoolState {
     idle: HashMap<PoolKey, Vec<Idle>, foldhash::fast::RandomState>,
-    /// Runtimes that run a task closing this pool's expired and dead idle connections.
-    reapers: HashSet<tokio::runtime::Id>,
+    /// Runtimes that run a task closing this pool's expired and dead idle connections. A list:
+    /// it is searched on every `put` and holds a runtime or two (the runtimes whose ids hash to
+    /// this shard), where a hash set would run SipHash each time.
+    reapers: Vec<tokio::runtime::Id>,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 struct PoolKey {
     runtime: tokio::runtime::Id,
     authority: Authority,
+}
+
+// `Authority`'s own `Hash` and `Eq` ignore ASCII case, and its `Hash` feeds the hasher one
+// lowercased byte at a time: two lookups per request paid for that. The key compares and hashes
+// the authority's bytes as they are instead (consistently, so `Hash` agrees with `Eq`);
+// authorities differing only in case, which come from the configuration, at worst get separate
+// idle stacks.
+impl PartialEq for PoolKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.runtime == other.runtime && self.authority.as_str() == other.authority.as_str()
+    }
+}
+
+impl Eq for PoolKey {}
+
+impl std::hash::Hash for PoolKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.runtime.hash(state);
+        self.authority.as_str().hash(state);
+    }
 }
 
 struct Idle {
@@ -274,7 +296,8 @@ impl Shard {
             conn,
             since: Instant::now(),
         });
-        if state.reapers.insert(runtime) {
+        if !state.reapers.contains(&runtime) {
+            state.reapers.push(runtime);
             drop(state);
             self.spawn_reaper(runtime);
         }
@@ -289,7 +312,7 @@ impl Shard {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .reapers
-                .remove(&runtime);
+                .retain(|id| *id != runtime);
             return;
         };
         let pool: Weak<Self> = Arc::downgrade(self);
