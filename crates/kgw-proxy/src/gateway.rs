@@ -1,6 +1,7 @@
 //! The gateway: resolve, apply filters, forward. Owns the snapshot holder, the pooled clients,
 //! the pluggable resolvers and the counters.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -220,19 +221,25 @@ impl Gateway {
     {
         let counters = &self.shared.counters;
         let _in_flight = counters.request_started();
-        let result = self.route(request, info, pass_unmatched).await;
-        if let Ok(response) = &result {
-            counters.record_status(response.status());
+        match self.route(request, info, pass_unmatched) {
+            Routed::Unmatched(request) => Err(request),
+            Routed::Respond(response) => {
+                counters.record_status(response.status());
+                Ok(response)
+            }
+            Routed::Forward(forwarding) => Ok(Self::forward(self, forwarding).await),
         }
-        result
     }
 
-    async fn route<B>(
+    /// Everything about a request that never waits: resolution, filters, limits. Done before
+    /// any future is built, so that the future of a forwarded request holds only what the
+    /// exchange with the upstream needs (it is moved, whole, every time it is wrapped).
+    pub(crate) fn route<B>(
         &self,
         request: Request<B>,
         info: ConnectionInfo,
         pass_unmatched: bool,
-    ) -> Result<Response<ProxyBody>, Request<B>>
+    ) -> Routed<B>
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<body::BoxError>,
@@ -243,16 +250,18 @@ impl Gateway {
             self.plan(&snapshot, &mut parts, info)
         };
         let forward = match plan {
-            Plan::NoRoute if pass_unmatched => return Err(Request::from_parts(parts, incoming)),
+            Plan::NoRoute if pass_unmatched => {
+                return Routed::Unmatched(Request::from_parts(parts, incoming));
+            }
             Plan::NoRoute => {
                 self.shared
                     .counters
                     .no_route
                     .fetch_add(1, Ordering::Relaxed);
-                return Ok(status_response(StatusCode::NOT_FOUND));
+                return Routed::Respond(status_response(StatusCode::NOT_FOUND));
             }
-            Plan::Respond(response) => return Ok(response),
-            Plan::Fault(fault) => return Ok(self.fault_response(fault)),
+            Plan::Respond(response) => return Routed::Respond(response),
+            Plan::Fault(fault) => return Routed::Respond(self.fault_response(fault)),
             Plan::Forward(forward) => forward,
         };
         let limit = self.shared.options.server.max_request_body_bytes;
@@ -263,16 +272,24 @@ impl Gateway {
             .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|length| length > limit)
         {
-            return Ok(Fault::BodyTooLarge.into_response());
+            return Routed::Respond(Fault::BodyTooLarge.into_response());
         }
-        let body = body::boxed(Limited::new(
-            incoming,
-            usize::try_from(limit).unwrap_or(usize::MAX),
-        ));
+        // Most requests (GETs) have no body: an empty one needs no allocation, and no layers to
+        // poll through.
+        let body = if http_body::Body::is_end_stream(&incoming) {
+            body::empty()
+        } else {
+            body::boxed(Limited::new(
+                incoming,
+                usize::try_from(limit).unwrap_or(usize::MAX),
+            ))
+        };
         let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
-        Ok(self
-            .forward(forward, Request::from_parts(parts, body), upgrade)
-            .await)
+        Routed::Forward(Forwarding {
+            forward,
+            request: Request::from_parts(parts, body),
+            upgrade,
+        })
     }
 
     fn fault_response(&self, fault: Fault) -> Response<ProxyBody> {
@@ -470,45 +487,100 @@ impl Gateway {
         }
     }
 
-    async fn forward(
+    /// Sends a routed request upstream, turns the outcome into the client's response and
+    /// counts its status. `gateway` is held until the response is ready (the server passes a
+    /// guard that counts the request as in flight until then).
+    ///
+    /// The common exchange (plain HTTP/1.1 through the pool) is awaited right here rather than
+    /// in a nested `async fn`: every level of nesting keeps its own copy of its arguments and
+    /// is built, then moved into its parent, on every request. For the same reason this is an
+    /// `async` block whose captures are used where they lie, not an `async fn` (which first
+    /// moves each argument into a local of its own). The rare paths are boxed so that they do
+    /// not make this future larger.
+    pub(crate) fn forward<G>(
+        gateway: G,
+        forwarding: Forwarding,
+    ) -> impl Future<Output = Response<ProxyBody>> + Send
+    where
+        G: std::ops::Deref<Target = Gateway> + Send,
+    {
+        let Forwarding {
+            forward:
+                Forward {
+                    upstream,
+                    timeout,
+                    response_headers,
+                    mirrors,
+                },
+            mut request,
+            upgrade,
+        } = forwarding;
+        async move {
+            let this: &Gateway = &gateway;
+            if !mirrors.is_empty() {
+                let original = std::mem::replace(&mut request, Request::new(body::empty()));
+                request = match Box::pin(this.send_mirrors(original, mirrors)).await {
+                    Ok(request) => request,
+                    Err(fault) => return this.finish(Err(fault), &response_headers),
+                };
+            }
+            let result = match upstream {
+                Upstream::Http(http) => {
+                    let upgrading = http.protocol == UpstreamProtocol::Websocket
+                        && wants_upgrade(request.headers())
+                        && upgrade.is_some();
+                    strip_hop_by_hop(request.headers_mut(), upgrading);
+                    let pool = (!upgrading
+                        && !http.protocol.is_http2()
+                        && request.method() != http::Method::CONNECT)
+                        .then(|| this.h1_pool(&http.client))
+                        .flatten();
+                    match pool {
+                        Some(pool) => match origin_request(&mut request) {
+                            Err(fault) => Err(fault),
+                            // One `send` future per branch: created before the `match`, it
+                            // would sit in this future next to the `Timeout` that holds a copy
+                            // of it.
+                            Ok(()) => match timeout {
+                                Some(limit) => {
+                                    tokio::time::timeout(limit, pool.send(&http.authority, request))
+                                        .await
+                                        .unwrap_or_else(|_| Err(Fault::Timeout))
+                                }
+                                None => pool.send(&http.authority, request).await,
+                            }
+                            .map(|response| relay_response(response, false)),
+                        },
+                        None => {
+                            Box::pin(this.forward_other(http, request, timeout, upgrade, upgrading))
+                                .await
+                        }
+                    }
+                }
+                Upstream::Lambda(runtime) => {
+                    Box::pin(crate::lambda::invoke(this, &runtime, request, timeout)).await
+                }
+            };
+            this.finish(result, &response_headers)
+        }
+    }
+
+    /// The client's response to a forwarded request, counted.
+    fn finish(
         &self,
-        forward: Forward,
-        request: Request<ProxyBody>,
-        client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+        result: Result<Response<ProxyBody>, Fault>,
+        response_headers: &filters::ResponseHeaders,
     ) -> Response<ProxyBody> {
-        let Forward {
-            upstream,
-            timeout,
-            response_headers,
-            mirrors,
-        } = forward;
-        let request = if mirrors.is_empty() {
-            request
-        } else {
-            // Boxed, as the other uncommon paths below: the future of every request is as
-            // large as its largest path, and it is moved a few times per request.
-            match Box::pin(self.send_mirrors(request, mirrors)).await {
-                Ok(request) => request,
-                Err(fault) => return self.fault_response(fault),
-            }
-        };
-        let result = match upstream {
-            Upstream::Http(http) => {
-                self.forward_http(http, request, timeout, client_upgrade)
-                    .await
-            }
-            Upstream::Lambda(runtime) => {
-                Box::pin(crate::lambda::invoke(self, &runtime, request, timeout)).await
-            }
-        };
-        match result {
+        let response = match result {
             Ok(mut response) => {
                 self.shared.counters.record_forwarded();
-                filters::apply_response_headers(&response_headers, response.headers_mut());
+                filters::apply_response_headers(response_headers, response.headers_mut());
                 response
             }
             Err(fault) => self.fault_response(fault),
-        }
+        };
+        self.shared.counters.record_status(response.status());
+        response
     }
 
     pub(crate) async fn send_upstream(
@@ -524,41 +596,25 @@ impl Gateway {
         upstream::send(client, request, timeout).await
     }
 
-    async fn forward_http(
+    /// HTTP/2, h2c, WebSocket upgrades and `CONNECT`: hyper-util's pooled client. The request's
+    /// hop-by-hop headers are already stripped.
+    async fn forward_other(
         &self,
         upstream: HttpUpstream,
-        mut request: Request<ProxyBody>,
+        request: Request<ProxyBody>,
         timeout: Option<Duration>,
         client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+        upgrading: bool,
     ) -> Result<Response<ProxyBody>, Fault> {
-        let upgrading = upstream.protocol == UpstreamProtocol::Websocket
-            && wants_upgrade(request.headers())
-            && client_upgrade.is_some();
-        strip_hop_by_hop(request.headers_mut(), upgrading);
-        if !upgrading
-            && !upstream.protocol.is_http2()
-            && request.method() != http::Method::CONNECT
-            && let Some(pool) = self.h1_pool(&upstream.client)
-        {
-            origin_request(&mut request)?;
-            // One `send` future per branch: created before the `match`, it would sit in this
-            // future next to the `Timeout` that holds a copy of it.
-            let response = match timeout {
-                Some(limit) => tokio::time::timeout(limit, pool.send(&upstream.authority, request))
-                    .await
-                    .map_err(|_| Fault::Timeout)??,
-                None => pool.send(&upstream.authority, request).await?,
-            };
-            return Ok(relay_response(response, false));
-        }
-        let mut response = Box::pin(self.send_upstream(
-            &upstream.client,
-            upstream.protocol,
-            upstream.authority,
-            request,
-            timeout,
-        ))
-        .await?;
+        let mut response = self
+            .send_upstream(
+                &upstream.client,
+                upstream.protocol,
+                upstream.authority,
+                request,
+                timeout,
+            )
+            .await?;
         if upgrading && response.status() == StatusCode::SWITCHING_PROTOCOLS {
             let upstream_upgrade = hyper::upgrade::on(&mut response);
             if let Some(client_upgrade) = client_upgrade {
@@ -698,6 +754,23 @@ impl<'a> From<Target<'a>> for UpstreamRef<'a> {
             } => Self::Backend { namespace, name },
         }
     }
+}
+
+/// What [`Gateway::route`] decided.
+pub(crate) enum Routed<B> {
+    /// No route matched, and the caller asked for such requests back.
+    Unmatched(Request<B>),
+    /// Answered without forwarding (no route, redirect, fault, …).
+    Respond(Response<ProxyBody>),
+    /// To be sent upstream by [`Gateway::forward`].
+    Forward(Forwarding),
+}
+
+/// A routed request on its way upstream.
+pub(crate) struct Forwarding {
+    forward: Forward,
+    request: Request<ProxyBody>,
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
 }
 
 enum Plan {

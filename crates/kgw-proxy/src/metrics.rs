@@ -105,8 +105,19 @@ impl Counters {
     /// Counts a request; it counts as in flight until the returned guard is dropped (also when
     /// its handling is abandoned, e.g. because the client went away).
     pub(crate) fn request_started(&self) -> InFlight<'_> {
-        self.hot.shard().requests.fetch_add(1, Ordering::Relaxed);
+        self.count_request();
         InFlight { counters: self }
+    }
+
+    /// Counts a request as received; [`Self::count_finished`] must follow once it is done
+    /// (for callers that cannot hold an [`InFlight`] borrowing the counters).
+    pub(crate) fn count_request(&self) {
+        self.hot.shard().requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request counted by [`Self::count_request`] as no longer in flight.
+    pub(crate) fn count_finished(&self) {
+        self.hot.shard().finished.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a response by its status class.
@@ -215,11 +226,7 @@ pub(crate) struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.counters
-            .hot
-            .shard()
-            .finished
-            .fetch_add(1, Ordering::Relaxed);
+        self.counters.count_finished();
     }
 }
 

@@ -19,7 +19,9 @@ use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::gateway::{ConnectionInfo, Gateway};
+use crate::body::ProxyBody;
+use crate::fault::status_response;
+use crate::gateway::{ConnectionInfo, Gateway, Routed};
 
 /// Limits and timeouts of the downstream (client-facing) side.
 #[derive(Debug, Clone)]
@@ -533,16 +535,80 @@ pub(crate) struct ConnectionService {
 }
 
 impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
-    type Response = http::Response<crate::body::ProxyBody>;
+    type Response = http::Response<ProxyBody>;
     type Error = std::convert::Infallible;
-    type Future =
-        std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = ResponseFuture;
 
-    fn call(&self, request: http::Request<Incoming>) -> Self::Future {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let (gateway, info) = &*inner;
-            Ok(gateway.handle(request, *info).await)
-        })
+    /// Routes the request right away (resolution and filters never wait), so that only a
+    /// forwarded request gets a future (boxed: hyper's dispatcher wants one type), and that
+    /// future starts at the upstream exchange: [`Gateway::handle`]'s chain of nested futures,
+    /// each moved into its parent, cost a few KB of copying per request.
+    fn call(&self, request: http::Request<Incoming>) -> ResponseFuture {
+        let (gateway, info) = &*self.inner;
+        let counters = gateway.counters();
+        counters.count_request();
+        let response = match gateway.route(request, *info, false) {
+            Routed::Forward(forwarding) => {
+                let in_flight = InFlightRequest {
+                    inner: self.inner.clone(),
+                };
+                return ResponseFuture::Forwarding(Box::pin(Gateway::forward(
+                    in_flight, forwarding,
+                )));
+            }
+            Routed::Respond(response) => response,
+            // Never with `pass_unmatched` false; answered as `Gateway::handle` would.
+            Routed::Unmatched(_) => status_response(http::StatusCode::NOT_FOUND),
+        };
+        counters.record_status(response.status());
+        counters.count_finished();
+        ResponseFuture::Ready(Some(response))
+    }
+}
+
+/// The response to one request of a connection.
+pub(crate) enum ResponseFuture {
+    /// Answered without forwarding; `None` once taken.
+    Ready(Option<http::Response<ProxyBody>>),
+    /// On its way upstream.
+    Forwarding(Pin<Box<dyn Future<Output = http::Response<ProxyBody>> + Send>>),
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<http::Response<ProxyBody>, std::convert::Infallible>;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Forwarding(future) => future.as_mut().poll(cx).map(Ok),
+            // Polled again after completion (hyper never does): answered with a 500 rather
+            // than a panic.
+            Self::Ready(response) => std::task::Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| status_response(http::StatusCode::INTERNAL_SERVER_ERROR)))),
+        }
+    }
+}
+
+/// The gateway, for a forwarded request's future, counting the request as in flight until it
+/// is dropped: when the response is ready, or when hyper drops the future because the client
+/// went away.
+struct InFlightRequest {
+    inner: std::sync::Arc<(Gateway, ConnectionInfo)>,
+}
+
+impl std::ops::Deref for InFlightRequest {
+    type Target = Gateway;
+
+    fn deref(&self) -> &Gateway {
+        &self.inner.0
+    }
+}
+
+impl Drop for InFlightRequest {
+    fn drop(&mut self) {
+        self.inner.0.counters().count_finished();
     }
 }
