@@ -50,6 +50,16 @@ struct Field {
 }
 
 impl Field {
+    /// A field without children yet.
+    fn new(segment: Segment, position: Position) -> Self {
+        Self {
+            segment,
+            children: (0, 0),
+            line: saturate(position.line),
+            column: saturate(position.column),
+        }
+    }
+
     fn position(&self) -> Position {
         Position {
             line: self.line.into(),
@@ -94,12 +104,7 @@ impl FieldPositions {
         children: impl Fn(N, &mut dyn FnMut(Child<'n>, Position, N)),
     ) -> Self {
         let mut this = Self {
-            fields: vec![Field {
-                segment: Segment::Root,
-                children: (0, 0),
-                line: saturate(position.line),
-                column: saturate(position.column),
-            }],
+            fields: vec![Field::new(Segment::Root, position)],
             keys: String::new(),
             ambiguous_keys: false,
         };
@@ -138,12 +143,7 @@ impl FieldPositions {
                 break;
             };
             for &(segment, position, node) in &group {
-                this.fields.push(Field {
-                    segment,
-                    children: (0, 0),
-                    line: saturate(position.line),
-                    column: saturate(position.column),
-                });
+                this.fields.push(Field::new(segment, position));
                 nodes.push(node);
             }
             this.fields[next].children = (first, last);
