@@ -61,8 +61,9 @@ pub(crate) fn pooled_client(
     builder.build(UpstreamConnector::new(tls, options.connect_timeout))
 }
 
-/// Headers that describe one hop and never travel on (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_COUNT] = [
+/// Headers that describe one hop and never travel on (RFC 9110 §7.6.1). `Connection` comes
+/// first and `Upgrade` last: those two are read, not only removed (see the bits below).
+const HOP_BY_HOP: [HeaderName; 8] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -70,12 +71,13 @@ const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_COUNT] = [
     header::PROXY_AUTHORIZATION,
     header::TE,
     header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
-const HOP_BY_HOP_COUNT: usize = 7;
-
-/// Bit of `Upgrade` in the set of hop-by-hop names present; bit `i` is `HOP_BY_HOP[i]`.
-const UPGRADE_BIT: u8 = 1 << HOP_BY_HOP_COUNT;
+/// Bits of `Connection` (`HOP_BY_HOP[0]`) and `Upgrade` (`HOP_BY_HOP[7]`) in a set of present
+/// names, where bit `i` is `HOP_BY_HOP[i]`.
+const CONNECTION_BIT: u8 = 1;
+const UPGRADE_BIT: u8 = 1 << 7;
 
 /// Removes hop-by-hop headers (and those named by `Connection`). With `keep_upgrade`, an
 /// `Upgrade` request keeps `Connection: upgrade` and `Upgrade`.
@@ -87,8 +89,6 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
     for name in headers.keys() {
         if let Some(index) = HOP_BY_HOP.iter().position(|hop| hop == name) {
             present |= 1 << index;
-        } else if name == header::UPGRADE {
-            present |= UPGRADE_BIT;
         }
     }
     if present == 0 {
@@ -99,23 +99,18 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
         .flatten();
     // Most `Connection` values name only headers removed below anyway (`keep-alive`,
     // `upgrade`) or none (`close`): only other names are collected, so the common case
-    // allocates nothing. `HOP_BY_HOP[0]` is `Connection`.
-    let named: Vec<HeaderName> = if present & 1 == 0 {
+    // allocates nothing.
+    let named: Vec<HeaderName> = if present & CONNECTION_BIT == 0 {
         Vec::new()
     } else {
         headers
             .get_all(header::CONNECTION)
             .iter()
-            .filter(|v| {
-                let v = v.as_bytes();
-                !v.eq_ignore_ascii_case(b"keep-alive") && !v.eq_ignore_ascii_case(b"close")
-            })
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|token| {
                 !token.eq_ignore_ascii_case("close")
-                    && !token.eq_ignore_ascii_case(header::UPGRADE.as_str())
                     && !HOP_BY_HOP
                         .iter()
                         .any(|name| token.eq_ignore_ascii_case(name.as_str()))
@@ -130,9 +125,6 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
         if present & (1 << index) != 0 {
             headers.remove(name);
         }
-    }
-    if present & UPGRADE_BIT != 0 {
-        headers.remove(header::UPGRADE);
     }
     if let Some(upgrade) = upgrade {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
@@ -160,13 +152,7 @@ pub(crate) fn target_request(
     tls: bool,
     protocol: UpstreamProtocol,
 ) -> Result<(), Fault> {
-    if !request.headers().contains_key(header::HOST)
-        && let Some(authority) = request.uri().authority()
-    {
-        let value = HeaderValue::from_str(authority.as_str())
-            .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
-        request.headers_mut().insert(header::HOST, value);
-    }
+    keep_host(request)?;
     // Reassembled from parts: the path is shared, not copied, and nothing is parsed again.
     let mut parts = std::mem::take(request.uri_mut()).into_parts();
     parts.scheme = Some(if tls { Scheme::HTTPS } else { Scheme::HTTP });
@@ -188,13 +174,7 @@ pub(crate) fn target_request(
 /// `Host` header as in [`target_request`], the URI in origin form (`/path?query`, what goes on
 /// the request line), version HTTP/1.1.
 pub(crate) fn origin_request(request: &mut Request<ProxyBody>) -> Result<(), Fault> {
-    if !request.headers().contains_key(header::HOST)
-        && let Some(authority) = request.uri().authority()
-    {
-        let value = HeaderValue::from_str(authority.as_str())
-            .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
-        request.headers_mut().insert(header::HOST, value);
-    }
+    keep_host(request)?;
     let path = std::mem::take(request.uri_mut())
         .into_parts()
         .path_and_query
@@ -206,6 +186,19 @@ pub(crate) fn origin_request(request: &mut Request<ProxyBody>) -> Result<(), Fau
             Uri::from_parts(parts).map_err(|e| Fault::Unresolved(format!("upstream uri: {e}")))?;
     }
     *request.version_mut() = Version::HTTP_11;
+    Ok(())
+}
+
+/// Writes the URI's authority (the client's, possibly rewritten) into a `Host` header when the
+/// request has none, before the URI is pointed at the upstream.
+fn keep_host(request: &mut Request<ProxyBody>) -> Result<(), Fault> {
+    if !request.headers().contains_key(header::HOST)
+        && let Some(authority) = request.uri().authority()
+    {
+        let value = HeaderValue::from_str(authority.as_str())
+            .map_err(|e| Fault::Unresolved(format!("authority: {e}")))?;
+        request.headers_mut().insert(header::HOST, value);
+    }
     Ok(())
 }
 
@@ -268,6 +261,18 @@ mod tests {
         strip_hop_by_hop(&mut headers, false);
         assert_eq!(headers.len(), 1, "{headers:?}");
         assert!(headers.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn connection_and_upgrade_bits_name_their_headers() {
+        assert_eq!(
+            HOP_BY_HOP[CONNECTION_BIT.trailing_zeros() as usize],
+            header::CONNECTION
+        );
+        assert_eq!(
+            HOP_BY_HOP[UPGRADE_BIT.trailing_zeros() as usize],
+            header::UPGRADE
+        );
     }
 
     #[test]
