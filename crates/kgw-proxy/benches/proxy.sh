@@ -17,18 +17,27 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
 fi
 
 UPSTREAM_PORT=18090 NGINX_PORT=18091 KGW_PORT=18092
-mkdir -p "$WORK/logs"
-# The upstream (return 200) and nginx as a reverse proxy with keepalive to it, one config.
-cat >"$WORK/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/error.log crit;
-events { worker_connections 4096; }
+mkdir -p "$WORK/upstream/logs" "$WORK/nginx/logs"
+# The upstream (`return 200`) runs in an nginx process of its own, and both proxies forward to
+# it. Serving it from the proxying nginx's own workers (one config) would let nginx answer its
+# upstream hop inside the same worker, a shortcut no separate proxy has: the upstream's workers
+# would then compete for the 2 cores only in kgw's run.
+COMMON="worker_processes auto; daemon off; error_log /dev/null crit; events { worker_connections 4096; }"
+cat >"$WORK/upstream/nginx.conf" <<CONF
+$COMMON
+pid $WORK/upstream/nginx.pid;
+http {
+  access_log off;
+  server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 "ok\n"; } }
+}
+CONF
+# nginx as a reverse proxy with keepalive to the upstream.
+cat >"$WORK/nginx/nginx.conf" <<CONF
+$COMMON
+pid $WORK/nginx/nginx.pid;
 http {
   access_log off;
   upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }
-  server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 "ok\n"; } }
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / {
@@ -40,8 +49,10 @@ http {
   }
 }
 CONF
-nginx -p "$WORK" -c "$WORK/nginx.conf" &
-PIDS+=($!)
+for side in upstream nginx; do
+  nginx -p "$WORK/$side" -c "$WORK/$side/nginx.conf" &
+  PIDS+=($!)
+done
 
 # kgw: `kgw serve` (release build) on the docs' static-backend scenario with the Backend pointed
 # at the same upstream. It serves on one worker thread per core, as nginx runs one worker
