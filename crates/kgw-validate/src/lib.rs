@@ -207,23 +207,51 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
 
 /// Sorts by file, line, column, then code, object, field and message: a total order, so equal
 /// sets of findings come out identical.
+///
+/// Sorts indices and then moves each finding into place once: a `Diagnostic` is some 200 bytes,
+/// and sorting the findings themselves moved each of them about log2(n) times (at 5,000 findings,
+/// megabytes of copying).
 fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        // Diagnostics of one file share its name: comparing the pointers first saves a string
-        // comparison per step.
-        let file = match (&a.file, &b.file) {
-            (Some(x), Some(y)) if Arc::ptr_eq(x, y) => Ordering::Equal,
-            (x, y) => x.cmp(y),
-        };
-        file.then_with(|| {
-            (
-                a.line, a.column, a.code, &a.object, &a.field, &a.message, a.severity,
-            )
-                .cmp(&(
-                    b.line, b.column, b.code, &b.object, &b.field, &b.message, b.severity,
-                ))
-        })
-    });
+    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
+    order.sort_unstable_by(|&a, &b| compare_diagnostics(&diagnostics[a], &diagnostics[b]));
+    apply_permutation(diagnostics, &mut order);
+}
+
+fn compare_diagnostics(a: &Diagnostic, b: &Diagnostic) -> Ordering {
+    // Diagnostics of one file share its name: comparing the pointers first saves a string
+    // comparison per step.
+    let file = match (&a.file, &b.file) {
+        (Some(x), Some(y)) if Arc::ptr_eq(x, y) => Ordering::Equal,
+        (x, y) => x.cmp(y),
+    };
+    file.then_with(|| {
+        (
+            a.line, a.column, a.code, &a.object, &a.field, &a.message, a.severity,
+        )
+            .cmp(&(
+                b.line, b.column, b.code, &b.object, &b.field, &b.message, b.severity,
+            ))
+    })
+}
+
+/// Rearranges `items` so that the item at `k` is the one that was at `order[k]`; `order` must be
+/// a permutation of `0..items.len()` and is left as the identity. Each cycle of the permutation
+/// is followed once, so every item is moved at most twice.
+fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            // Back at the cycle's start (or a fixed point): `items[at]` already holds what was
+            // at `start`.
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -231,9 +259,21 @@ mod tests {
     use kgw_api::ObjectKey;
     use proptest::prelude::*;
 
-    use super::order_prefix;
+    use super::{apply_permutation, order_prefix};
 
     proptest! {
+        #[test]
+        fn permutations_apply_like_indexing(
+            order in (0..40usize).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle()),
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            let (mut moved, mut order) = (items, order);
+            apply_permutation(&mut moved, &mut order);
+            prop_assert_eq!(moved, expected);
+            prop_assert!(order.iter().enumerate().all(|(k, &i)| k == i));
+        }
+
         #[test]
         fn order_prefixes_agree_with_key_order(
             a in ("[a-c\\x00]{0,20}", "[a-c\\x00]{0,20}"),
