@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use kgw_api::Resources;
+use kgw_api::load::yaml::YamlLimits;
 use kgw_api::load::{LoadOptions, load_str};
 
 /// `routes` HTTPRoutes spread over 10 namespaces, each with two rules: one to a Service in another
@@ -71,9 +72,15 @@ spec:
     }
     // The default limits guard against hostile files; this one is generated and, beyond some 40k
     // routes, larger than they allow.
-    let mut options = LoadOptions::default();
-    options.max_file_bytes = u64::MAX;
-    options.yaml.max_nodes = usize::MAX;
-    options.yaml.max_documents = usize::MAX;
+    let defaults = LoadOptions::default();
+    let options = LoadOptions {
+        max_file_bytes: u64::MAX,
+        yaml: YamlLimits {
+            max_nodes: usize::MAX,
+            max_documents: usize::MAX,
+            ..defaults.yaml
+        },
+        ..defaults
+    };
     load_str("bench.yaml", &yaml, &options).expect("generated manifests load")
 }
