@@ -2,6 +2,8 @@
 //! check first (a denied reference reveals nothing about its target), then the kind, the port on a
 //! Backend, and existence (kgateway `BackendIndex.GetBackendFromRef`).
 
+use std::fmt::Write as _;
+
 use kgw_api::gateway::HttpBackendRef;
 use kgw_api::gateway::RouteConditionReason as Reason;
 use kgw_api::gateway::common::{BackendObjectReference, CORE_GROUP, DEFAULT_BACKEND_KIND};
@@ -125,7 +127,7 @@ pub(crate) fn resolve(
             from.namespace,
         ]
         .concat();
-        let hint = [
+        let pieces = [
             &message,
             "; add a ReferenceGrant in ",
             namespace,
@@ -136,12 +138,18 @@ pub(crate) fn resolve(
             ", namespace: ",
             from.namespace,
             "} and to {group: ",
-            &format!("{group:?}"),
-            ", kind: ",
-            kind,
-            "}",
-        ]
-        .concat();
+        ];
+        // Sized once, like `message`, with room for the quoted group (escapes aside) and kind.
+        let quoted_group = group.len() + 2;
+        let tail = ", kind: }".len() + kind.len();
+        let mut hint = String::with_capacity(
+            pieces.iter().map(|p| p.len()).sum::<usize>() + quoted_group + tail,
+        );
+        for piece in pieces {
+            hint.push_str(piece);
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(hint, "{group:?}, kind: {kind}}}");
         sink.error("ref-not-permitted", field.field("namespace"), hint);
         return BackendRefReport::Unresolved {
             reason: Reason::RefNotPermitted,

@@ -109,7 +109,7 @@ pub(crate) fn route_report<'a>(
                 .unwrap_or_else(|| "the route has no rules".to_owned())
         })
     });
-    let unresolved: Vec<(Reason, &str)> = rule_reports
+    let mut unresolved = rule_reports
         .iter()
         .filter(|r| r.dropped.is_none())
         .flat_map(|r| {
@@ -121,23 +121,30 @@ pub(crate) fn route_report<'a>(
         .filter_map(|r| match r {
             BackendRefReport::Unresolved { reason, message } => Some((*reason, message.as_str())),
             BackendRefReport::Resolved(_) => None,
-        })
-        .collect();
-    let resolved_refs = match unresolved.first() {
+        });
+    let resolved_refs = match unresolved.next() {
         None => cond(
             "ResolvedRefs",
             ConditionStatus::True,
             "ResolvedRefs",
             "All references resolved".into(),
         ),
-        Some((reason, _)) => {
-            let mut messages: Vec<&str> = unresolved.iter().map(|(_, m)| *m).collect();
-            messages.dedup();
+        Some((reason, first)) => {
+            // The messages joined with "; ", a run of equal ones said once.
+            let mut message = first.to_owned();
+            let mut last = first;
+            for (_, next) in unresolved {
+                if next != last {
+                    message.push_str("; ");
+                    message.push_str(next);
+                    last = next;
+                }
+            }
             cond(
                 "ResolvedRefs",
                 ConditionStatus::False,
                 reason.as_str(),
-                messages.join("; ").into(),
+                message.into(),
             )
         }
     };
@@ -360,7 +367,16 @@ spec: {ports: [{port: 8080}]}
             parent_condition(&denied, "Accepted"),
             cond("True", "Accepted")
         );
-        assert_eq!(with_code(&denied, "ref-not-permitted").len(), 1);
+        let [denial] = with_code(&denied, "ref-not-permitted")[..] else {
+            panic!("one ref-not-permitted finding expected");
+        };
+        assert_eq!(
+            denial.message,
+            "backendRef to Service other/svc is not permitted: no ReferenceGrant in namespace \
+             other allows references from HTTPRoute in namespace apps; add a ReferenceGrant in \
+             other with from {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: \
+             apps} and to {group: \"\", kind: Service}"
+        );
         let allowed = check(&docs(&[GATEWAY, OTHER_SERVICE, GRANT, &route(rule)]));
         assert!(matches!(refs(&allowed)[0], BackendRefReport::Resolved(_)));
         let other_name = GRANT.replace("name: svc}", "name: nope}");
