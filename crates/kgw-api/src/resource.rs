@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use smol_str::SmolStr;
 
 use crate::defaults::ApplyDefaults;
 use crate::meta::ObjectMeta;
@@ -30,10 +31,10 @@ pub trait Resource:
     /// The object's reference (group, kind, namespace, name).
     fn object_ref(&self) -> ObjectRef {
         ObjectRef {
-            group: Self::GROUP.to_owned(),
-            kind: Self::KIND.to_owned(),
-            namespace: self.metadata().namespace().to_owned(),
-            name: self.metadata().name().to_owned(),
+            group: SmolStr::new_static(Self::GROUP),
+            kind: SmolStr::new_static(Self::KIND),
+            namespace: self.metadata().namespace().into(),
+            name: self.metadata().name().into(),
         }
     }
 }
@@ -60,17 +61,37 @@ macro_rules! impl_resource {
 pub(crate) use impl_resource;
 
 /// Identifies one object: group, kind, namespace (`""` when cluster-scoped) and name.
+///
+/// The strings are [`SmolStr`]s: up to 23 bytes are stored inline, longer ones are shared by
+/// reference count, so cloning a reference does not allocate. Build the group and kind of a
+/// [`Resource`] with [`SmolStr::new_static`] (or use [`Resource::object_ref`]):
+///
+/// ```
+/// use kgw_api::{ObjectRef, SmolStr};
+///
+/// let route = ObjectRef {
+///     group: SmolStr::new_static("gateway.networking.k8s.io"),
+///     kind: SmolStr::new_static("HTTPRoute"),
+///     namespace: "default".into(),
+///     name: "web".into(),
+/// };
+/// assert_eq!(route.to_string(), "HTTPRoute.gateway.networking.k8s.io default/web");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ObjectRef {
     /// API group (`""` for the core group).
-    pub group: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub group: SmolStr,
     /// Kind.
-    pub kind: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub kind: SmolStr,
     /// Namespace, `""` for cluster-scoped objects.
-    pub namespace: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub namespace: SmolStr,
     /// Name.
-    pub name: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub name: SmolStr,
 }
 
 impl fmt::Display for ObjectRef {
@@ -88,17 +109,29 @@ impl fmt::Display for ObjectRef {
 }
 
 /// Key of an object within one kind: namespace (`""` when cluster-scoped) and name.
+///
+/// Both are [`SmolStr`]s (inline up to 23 bytes, shared by reference count beyond), so cloning
+/// a key does not allocate. Keys order and hash as the pair of their `str`s.
+///
+/// ```
+/// use kgw_api::ObjectKey;
+///
+/// let key = ObjectKey::new("kgateway-system", "http");
+/// assert_eq!(key.namespace, "kgateway-system");
+/// assert_eq!(key.to_string(), "kgateway-system/http");
+/// assert_eq!(ObjectKey::new("", "cluster-wide").to_string(), "cluster-wide");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectKey {
     /// Namespace, `""` for cluster-scoped objects.
-    pub namespace: String,
+    pub namespace: SmolStr,
     /// Name.
-    pub name: String,
+    pub name: SmolStr,
 }
 
 impl ObjectKey {
-    /// A key from a namespace and a name.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+    /// A key from a namespace and a name (`&str`, `String` or [`SmolStr`]).
+    pub fn new(namespace: impl Into<SmolStr>, name: impl Into<SmolStr>) -> Self {
         Self {
             namespace: namespace.into(),
             name: name.into(),
@@ -112,6 +145,26 @@ impl fmt::Display for ObjectKey {
             f.write_str(&self.name)
         } else {
             write!(f, "{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+#[cfg(all(test, feature = "schema"))]
+mod tests {
+    use super::ObjectRef;
+
+    #[test]
+    fn object_ref_schema_has_four_required_strings() {
+        let schema = serde_json::to_value(schemars::schema_for!(ObjectRef)).unwrap();
+        for field in ["group", "kind", "namespace", "name"] {
+            assert_eq!(schema["properties"][field]["type"], "string", "{field}");
+            assert!(
+                schema["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&field.into()),
+                "{field}"
+            );
         }
     }
 }

@@ -52,7 +52,8 @@ pub struct Stored<T> {
 }
 
 /// A borrowed [`ObjectKey`], so that a lookup does not build an owned key. Its derived `Hash`
-/// feeds the same `str`s in the same order as `ObjectKey`'s, which `Equivalent` requires.
+/// feeds the same `str`s in the same order as `ObjectKey`'s (a `SmolStr` hashes as its `str`),
+/// which `Equivalent` requires.
 #[derive(Hash)]
 struct KeyRef<'a> {
     namespace: &'a str,
@@ -238,7 +239,8 @@ impl Resources {
 
 #[cfg(test)]
 mod tests {
-    use super::Store;
+    use super::{KeyRef, Store};
+    use crate::ObjectKey;
     use crate::k8s::Service;
     use crate::meta::ObjectMeta;
 
@@ -276,5 +278,35 @@ mod tests {
         assert!(store.get("a", "bc").is_none());
         assert!(store.get("ab", "c").is_some());
         assert_eq!(store.len(), 3);
+    }
+
+    #[test]
+    fn borrowed_keys_hash_as_owned_keys_inline_or_not() {
+        use std::hash::BuildHasher;
+
+        // Up to 23 bytes a `SmolStr` is inline, beyond it is shared: both must hash as the `str`.
+        let long = "a-name-longer-than-twenty-three-bytes";
+        assert!(long.len() > 23);
+        let state = foldhash::fast::FixedState::with_seed(7);
+        for (namespace, name) in [("ns", "short"), ("ns", long), (long, "short"), (long, long)] {
+            assert_eq!(
+                state.hash_one(KeyRef { namespace, name }),
+                state.hash_one(ObjectKey::new(namespace, name)),
+                "{namespace}/{name}"
+            );
+        }
+
+        let mut store = Store::default();
+        store.insert(service("default", long), None);
+        store.insert(service(long, "web"), None);
+        assert_eq!(
+            store.get("default", long).map(|s| s.object.metadata.name()),
+            Some(long)
+        );
+        assert!(store.get(long, "web").is_some());
+        assert!(store.get("default", &long[..23]).is_none());
+        assert!(store.remove("default", long).is_some());
+        assert!(store.get("default", long).is_none());
+        assert_eq!(store.len(), 1);
     }
 }

@@ -215,7 +215,7 @@ mod tests {
         let mut sources = Sources::for_stdin("stringData:\n  key: hunter2\n");
         let mut f = finding(Some(2), Some(3));
         f.object = Some(ObjectRef {
-            group: String::new(),
+            group: "".into(),
             kind: "Secret".into(),
             namespace: "default".into(),
             name: "s".into(),

@@ -359,8 +359,8 @@ fn answer_for(outcome: &Outcome<'_>, parts: &mut Parts) -> Answer {
     answer.listener = Some(resolution.listener.name.clone());
     answer.route = Some(RouteJson {
         kind: "HTTPRoute",
-        namespace: resolution.route_key.namespace.clone(),
-        name: resolution.route_key.name.clone(),
+        namespace: resolution.route_key.namespace.to_string(),
+        name: resolution.route_key.name.to_string(),
         rule: resolution.rule_index,
         match_index: resolution.match_index,
     });

@@ -211,9 +211,9 @@ impl<'k, T> FromIterator<(&'k ObjectKey, T)> for ByName<T> {
         let mut map: foldhash::HashMap<String, foldhash::HashMap<String, T>> =
             foldhash::HashMap::default();
         for (key, value) in entries {
-            map.entry(key.namespace.clone())
+            map.entry(key.namespace.to_string())
                 .or_default()
-                .insert(key.name.clone(), value);
+                .insert(key.name.to_string(), value);
         }
         Self(map)
     }
@@ -390,7 +390,7 @@ impl BackendRuntime {
             return Self::Lambda(LambdaUpstream {
                 target,
                 tls,
-                namespace: key.namespace.clone(),
+                namespace: key.namespace.to_string(),
                 auth: aws.auth.clone(),
             });
         }

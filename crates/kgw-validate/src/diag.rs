@@ -4,6 +4,7 @@
 use std::fmt::{self, Write as _};
 
 use kgw_api::{ObjectRef, Resource, Source, Stored};
+use smol_str::SmolStr;
 
 use crate::report::{Diagnostic, Severity};
 
@@ -52,10 +53,10 @@ impl<'a> Sink<'a> {
             severity,
             code,
             object: ObjectRef {
-                group: self.group.to_owned(),
-                kind: self.kind.to_owned(),
-                namespace: self.namespace.to_owned(),
-                name: self.name.to_owned(),
+                group: SmolStr::new_static(self.group),
+                kind: SmolStr::new_static(self.kind),
+                namespace: self.namespace.into(),
+                name: self.name.into(),
             },
             file: self.source.map(|s| s.file.clone()),
             line: position.map(|p| p.line),

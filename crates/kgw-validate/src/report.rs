@@ -9,6 +9,7 @@ use kgw_api::gateway::conditions::RouteConditionReason;
 use kgw_api::gateway::{ParentReference, RouteGroupKind};
 use kgw_api::{Condition, ObjectKey, ObjectRef};
 use serde::Serialize;
+use smol_str::SmolStr;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -234,10 +235,10 @@ pub struct ListenerStatus {
     pub conditions: Vec<Condition>,
 }
 
-fn object_ref(group: &str, kind: &str, key: &ObjectKey) -> ObjectRef {
+fn object_ref(group: &'static str, kind: &'static str, key: &ObjectKey) -> ObjectRef {
     ObjectRef {
-        group: group.to_owned(),
-        kind: kind.to_owned(),
+        group: SmolStr::new_static(group),
+        kind: SmolStr::new_static(kind),
         namespace: key.namespace.clone(),
         name: key.name.clone(),
     }

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
+use smol_str::SmolStr;
 
 pub use self::error::{LoadError, LoadErrorKind, LoadErrors};
 use self::yaml::{FieldPositions, Position, YamlLimits};
@@ -286,16 +287,16 @@ impl Loader {
     fn decode<T: Indexed>(&mut self, version: &str, value: &Value, source: Source) {
         // Name the object as far as the document does, even when it does not decode.
         let object = ObjectRef {
-            group: T::GROUP.to_owned(),
-            kind: T::KIND.to_owned(),
+            group: SmolStr::new_static(T::GROUP),
+            kind: SmolStr::new_static(T::KIND),
             namespace: value["metadata"]["namespace"]
                 .as_str()
                 .unwrap_or(if T::NAMESPACED { "default" } else { "" })
-                .to_owned(),
+                .into(),
             name: value["metadata"]["name"]
                 .as_str()
                 .unwrap_or_default()
-                .to_owned(),
+                .into(),
         };
         let at = |field: Option<String>, kind| LoadError {
             file: source.file.clone(),

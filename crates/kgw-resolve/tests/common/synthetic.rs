@@ -135,7 +135,7 @@ impl Synthetic {
                 rules: Some(vec![HttpRouteRule {
                     matches: Some(matches),
                     backend_refs: Some(vec![HttpBackendRef {
-                        name: service.name.clone(),
+                        name: service.name.to_string(),
                         namespace: Some("apps".into()),
                         port: Some(8080),
                         ..Default::default()
