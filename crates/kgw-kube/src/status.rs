@@ -361,7 +361,7 @@ mod tests {
             parents: vec![ParentReport {
                 parent_ref: parent("gw", Some("gateway.networking.k8s.io")),
                 gateway: kgw_api::ObjectKey::new("infra", "gw"),
-                listeners: vec!["http".to_owned()],
+                listeners: vec!["http".into()],
                 conditions,
             }],
             rules: Vec::new(),

@@ -63,7 +63,7 @@ fn report() -> Report {
                     "kind": "Gateway", "namespace": "infra", "name": "gw"}))
                 .unwrap(),
                 gateway: ObjectKey::new("infra", "gw"),
-                listeners: vec!["http".to_owned()],
+                listeners: vec!["http".into()],
                 conditions: vec![
                     condition("Accepted", ConditionStatus::True, "Accepted", "accepted"),
                     condition(

@@ -192,10 +192,9 @@ impl<'r> Reference<'r> {
         // Every (route, rule, match) of the routes accepted on that listener that matches.
         let mut best: Option<(Precedence, ObjectKey)> = None;
         for (route_key, route_report) in &self.report.routes {
-            let attached = route_report
-                .parents
-                .iter()
-                .any(|p| p.gateway == *gateway_key && p.listeners.contains(&listener.name));
+            let attached = route_report.parents.iter().any(|p| {
+                p.gateway == *gateway_key && p.listeners.iter().any(|l| *l == listener.name)
+            });
             let Some(route) = self
                 .resources
                 .http_routes

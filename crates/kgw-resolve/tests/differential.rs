@@ -11,7 +11,7 @@ use kgw_api::gateway::{
     HttpQueryParamMatch, HttpRoute, HttpRouteMatch, HttpRouteRule, HttpRouteSpec, Listener,
     ParentReference, PathMatchType, StringMatchType,
 };
-use kgw_api::{ObjectKey, ObjectMeta, Resources};
+use kgw_api::{ObjectKey, ObjectMeta, Resources, SmolStr};
 use kgw_resolve::reference::Reference;
 use kgw_resolve::{RequestHead, RouteTable, SplitMix64};
 use kgw_validate::report::{
@@ -397,9 +397,9 @@ fn build(
             namespace: Some("infra".into()),
             ..Default::default()
         };
-        let attached: Vec<String> = (0..s.listeners.len())
+        let attached: Vec<SmolStr> = (0..s.listeners.len())
             .filter(|i| route.listeners & (1 << i) != 0)
-            .map(|i| format!("l{i}"))
+            .map(|i| format!("l{i}").into())
             .collect();
         report.routes.insert(
             ObjectKey::new(namespace, &name),

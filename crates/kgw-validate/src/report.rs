@@ -119,7 +119,9 @@ pub struct ParentReport {
     /// The Gateway it names.
     pub gateway: ObjectKey,
     /// Listeners the route is accepted on through this parentRef (empty when not accepted).
-    pub listeners: Vec<String>,
+    /// Names are [`SmolStr`]s: a listener name is at most 63 bytes, and one of up to 23 is stored
+    /// inline, so most routes' lists allocate only the list.
+    pub listeners: Vec<SmolStr>,
     /// Conditions for this parent (`Accepted`, `ResolvedRefs`, `PartiallyInvalid`).
     pub conditions: Vec<Condition>,
 }

@@ -9,7 +9,7 @@ use kgw_api::defaults::ApplyDefaults;
 use kgw_api::gateway::{
     Gateway, HttpRoute, HttpRouteFilter, HttpRouteRule, RouteConditionReason as Reason,
 };
-use kgw_api::{ConditionStatus, ObjectKey, Stored};
+use kgw_api::{ConditionStatus, ObjectKey, SmolStr, Stored};
 
 use crate::attach::{Attachment, NamespaceLabels, attach};
 use crate::backend_refs::{Referrer, resolve};
@@ -249,7 +249,7 @@ pub(crate) fn route_report<'a>(
         }
         let names = listeners
             .iter()
-            .map(|&i| gateway.spec.listeners[i].name.clone())
+            .map(|&i| SmolStr::from(&gateway.spec.listeners[i].name))
             .collect();
         let mut parent_ref = parent.clone();
         parent_ref.apply_defaults(route_ns);

@@ -6,7 +6,7 @@
 
 use kgw_api::gateway::{HttpRoute, ParentReference};
 use kgw_api::load::{LoadOptions, load_str};
-use kgw_api::{Condition, ConditionStatus, ObjectKey, Resources};
+use kgw_api::{Condition, ConditionStatus, ObjectKey, Resources, SmolStr};
 use kgw_validate::report::{
     BackendRefReport, GatewayReport, ListenerReport, ParentReport, Report, ResolvedBackend,
     RouteReport, RuleReport,
@@ -44,7 +44,7 @@ fn accepted_listeners(
     route: &HttpRoute,
     parent: &ParentReference,
     gw: &ObjectKey,
-) -> Vec<String> {
+) -> Vec<SmolStr> {
     let Some(gateway) = resources.gateways.get(&gw.namespace, &gw.name) else {
         return Vec::new();
     };
@@ -62,7 +62,7 @@ fn accepted_listeners(
                 route_hosts.is_empty() || route_hosts.iter().any(|rh| pattern_overlap(lh, rh))
             }
         })
-        .map(|l| l.name.clone())
+        .map(|l| SmolStr::from(&l.name))
         .collect()
 }
 
