@@ -262,9 +262,8 @@ impl Loader {
                 .errors
                 .push(at.error(Some(position), None, LoadErrorKind::MissingKind));
         };
-        let (api_version, kind) = (api_version.to_owned(), kind.to_owned());
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", &api_version));
-        let decode = match (group, kind.as_str()) {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let decode = match (group, kind) {
             ("gateway.networking.k8s.io", "GatewayClass") => Self::decode::<GatewayClass>,
             ("gateway.networking.k8s.io", "Gateway") => Self::decode::<Gateway>,
             ("gateway.networking.k8s.io", "HTTPRoute") => Self::decode::<HttpRoute>,
