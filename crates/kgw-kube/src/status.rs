@@ -15,7 +15,7 @@ use kgw_api::gateway::{
     RouteStatus,
 };
 use kgw_api::kgateway::{Backend, BackendStatus};
-use kgw_api::{Condition, ObjectRef, Resources};
+use kgw_api::{Condition, ObjectRef, Resources, SmolStr};
 use kgw_validate::report::{BackendReport, GatewayReport, Report, RouteReport};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -144,7 +144,7 @@ pub fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
 /// The parentRef as we write it: the core group as `""`.
 pub fn normalize_core_group(mut parent_ref: ParentReference) -> ParentReference {
     if parent_ref.group.as_deref() == Some("core") {
-        parent_ref.group = Some(String::new());
+        parent_ref.group = Some(SmolStr::default());
     }
     parent_ref
 }
@@ -347,10 +347,10 @@ mod tests {
 
     fn parent(name: &str, group: Option<&str>) -> ParentReference {
         ParentReference {
-            group: group.map(str::to_owned),
-            kind: Some("Gateway".to_owned()),
-            namespace: Some("infra".to_owned()),
-            name: name.to_owned(),
+            group: group.map(SmolStr::new),
+            kind: Some("Gateway".into()),
+            namespace: Some("infra".into()),
+            name: name.into(),
             section_name: None,
             port: None,
         }
@@ -471,7 +471,7 @@ mod tests {
     #[test]
     fn core_group_is_written_empty_and_matched_either_way() {
         let service_parent = |group: Option<&str>| ParentReference {
-            kind: Some("Service".to_owned()),
+            kind: Some("Service".into()),
             ..parent("svc", group)
         };
         assert_eq!(
@@ -492,7 +492,7 @@ mod tests {
         ));
         // Defaults: an unset group/kind/namespace equals the defaulted form.
         let bare = ParentReference {
-            name: "gw".to_owned(),
+            name: "gw".into(),
             ..ParentReference::default()
         };
         assert!(same_parent(

@@ -286,7 +286,7 @@ impl Report {
                                 group: p.parent_ref.group().to_owned(),
                                 kind: p.parent_ref.kind().to_owned(),
                                 namespace: p.parent_ref.namespace_or(&key.namespace).to_owned(),
-                                name: p.parent_ref.name.clone(),
+                                name: p.parent_ref.name.to_string(),
                                 section_name: p.parent_ref.section_name.clone(),
                                 port: p.parent_ref.port,
                             },

@@ -175,7 +175,7 @@ pub(crate) fn route_report<'a>(
             );
             continue;
         }
-        let key = ObjectKey::new(parent.namespace_or(route_ns), parent.name.as_str());
+        let key = ObjectKey::new(parent.namespace_or(route_ns), parent.name.clone());
         let Some((gateway_index, _, (gateway, gateway_report))) = parents.handled.get_full(&key)
         else {
             if !parents.all.contains(&key) {

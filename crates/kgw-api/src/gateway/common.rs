@@ -2,6 +2,7 @@
 //! and route and policy status.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::defaults::{ApplyDefaults, default_to};
 use crate::meta::Condition;
@@ -46,21 +47,29 @@ str_enum! {
 
 /// A reference from a route (or policy status) to its parent, usually a Gateway
 /// (`ParentReference`).
+///
+/// The strings are [`SmolStr`]s: validation copies every route's parentRef, defaults applied,
+/// into its report, and names of up to 23 bytes are stored inline while the defaulted group and
+/// kind are static, so those copies do not allocate.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ParentReference {
     /// API group of the parent; defaults to `gateway.networking.k8s.io`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub group: Option<SmolStr>,
     /// Kind of the parent; defaults to `Gateway`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub kind: Option<SmolStr>,
     /// Namespace of the parent; unset means the route's own namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+    pub namespace: Option<SmolStr>,
     /// Name of the parent.
-    pub name: String,
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub name: SmolStr,
     /// Listener name (for a Gateway) the route attaches to; unset means every listener.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section_name: Option<SectionName>,
@@ -88,9 +97,11 @@ impl ParentReference {
 
 impl ApplyDefaults for ParentReference {
     fn apply_defaults(&mut self, namespace: &str) {
-        default_to(&mut self.group, || super::GROUP.to_owned());
-        default_to(&mut self.kind, || "Gateway".to_owned());
-        inherit_namespace(&mut self.namespace, namespace);
+        default_to(&mut self.group, || SmolStr::new_static(super::GROUP));
+        default_to(&mut self.kind, || SmolStr::new_static("Gateway"));
+        if !namespace.is_empty() {
+            default_to(&mut self.namespace, || namespace.into());
+        }
     }
 }
 

@@ -96,7 +96,7 @@ pub fn report_for(resources: &Resources) -> Report {
             .flatten()
             .filter(|p| p.kind() == "Gateway")
             .map(|p| {
-                let gateway = ObjectKey::new(p.namespace_or(&key.namespace), &p.name);
+                let gateway = ObjectKey::new(p.namespace_or(&key.namespace), p.name.clone());
                 ParentReport {
                     parent_ref: p.clone(),
                     listeners: accepted_listeners(resources, route, p, &gateway),
