@@ -53,5 +53,6 @@ pub mod resources;
 pub use meta::{Condition, ConditionStatus, LabelSelector, ObjectMeta};
 pub use resource::{ObjectKey, ObjectRef, Resource};
 pub use resources::{Resources, Source, Store, Stored};
-/// The string type of [`ObjectKey`] and [`ObjectRef`] fields (crate `smol_str`).
+/// The string type of [`ObjectKey`], [`ObjectRef`] and [`gateway::ParentReference`] fields
+/// (crate `smol_str`).
 pub use smol_str::SmolStr;

@@ -3,8 +3,7 @@
 
 use std::fmt::{self, Write as _};
 
-use kgw_api::{ObjectRef, Resource, Source, Stored};
-use smol_str::SmolStr;
+use kgw_api::{ObjectRef, Resource, SmolStr, Source, Stored};
 
 use crate::report::{Diagnostic, Severity};
 

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use kgw_api::gateway::conditions::RouteConditionReason;
 use kgw_api::gateway::{ParentReference, RouteGroupKind};
-use kgw_api::{Condition, ObjectKey, ObjectRef};
+use kgw_api::{Condition, ObjectKey, ObjectRef, SmolStr};
 use serde::Serialize;
-use smol_str::SmolStr;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

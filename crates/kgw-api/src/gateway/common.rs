@@ -29,9 +29,9 @@ pub const DEFAULT_BACKEND_KIND: &str = "Service";
 /// Sets an unset reference namespace to the enclosing object's namespace.
 ///
 /// Cluster-scoped objects pass `""`; their references have no local namespace to inherit.
-pub(crate) fn inherit_namespace(field: &mut Option<String>, namespace: &str) {
+pub(crate) fn inherit_namespace<S: for<'a> From<&'a str>>(field: &mut Option<S>, namespace: &str) {
     if !namespace.is_empty() {
-        default_to(field, || namespace.to_owned());
+        default_to(field, || namespace.into());
     }
 }
 
@@ -99,9 +99,7 @@ impl ApplyDefaults for ParentReference {
     fn apply_defaults(&mut self, namespace: &str) {
         default_to(&mut self.group, || SmolStr::new_static(super::GROUP));
         default_to(&mut self.kind, || SmolStr::new_static("Gateway"));
-        if !namespace.is_empty() {
-            default_to(&mut self.namespace, || namespace.into());
-        }
+        inherit_namespace(&mut self.namespace, namespace);
     }
 }
 
