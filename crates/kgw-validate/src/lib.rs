@@ -101,9 +101,19 @@ impl Default for Options {
 /// The entries of a store sorted by key, so that processing does not depend on input order
 /// (with the objects: looking them up again by key would build an owned key each time).
 fn sorted_entries<T: Resource>(store: &Store<T>) -> Vec<(&ObjectKey, &Stored<T>)> {
+    let entries: Vec<_> = store.entries().collect();
+    key_order(store)
+        .into_iter()
+        .map(|position| entries[position])
+        .collect()
+}
+
+/// The positions of a store's entries, sorted by key.
+fn key_order<T: Resource>(store: &Store<T>) -> Vec<usize> {
     let mut entries: Vec<_> = store
         .entries()
-        .map(|(key, stored)| (order_prefix(key), key, stored))
+        .enumerate()
+        .map(|(position, (key, _))| (order_prefix(key), key, position))
         .collect();
     // Comparing the keys' strings dominated sorting (two string comparisons per step, each
     // a pointer away); most pairs differ in their first 16 bytes, compared here as one
@@ -115,7 +125,30 @@ fn sorted_entries<T: Resource>(store: &Store<T>) -> Vec<(&ObjectKey, &Stored<T>)
     }
     entries
         .into_iter()
-        .map(|(_, key, stored)| (key, stored))
+        .map(|(_, _, position)| position)
+        .collect()
+}
+
+/// A report for every object of a store, keyed in key order, but computed in the store's own
+/// order.
+///
+/// The store's order is the order the objects were loaded (or watched) in, which is the order
+/// their parts were allocated: visiting them so lets the processor's prefetchers follow, where
+/// key order jumps across the heap (at 10k routes, some 20% of validation went to those misses).
+/// `report` must not depend on which objects came before, so that the result is the same for
+/// any input order.
+fn reports_by_key<'s, T: Resource, R>(
+    store: &'s Store<T>,
+    mut report: impl FnMut(&'s ObjectKey, &'s Stored<T>) -> R,
+) -> IndexMap<ObjectKey, R> {
+    let mut reports: Vec<Option<(&ObjectKey, R)>> = store
+        .entries()
+        .map(|(key, stored)| Some((key, report(key, stored))))
+        .collect();
+    key_order(store)
+        .into_iter()
+        .filter_map(|position| reports[position].take())
+        .map(|(key, report)| (key.clone(), report))
         .collect()
 }
 
@@ -142,16 +175,15 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
     let grants = grants::GrantIndex::new(resources, options.reference_grant_mode);
     let mut diagnostics = Vec::new();
 
-    for (_, stored) in sorted_entries(&resources.reference_grants) {
+    // Findings are sorted at the end, so grants are checked in the store's order.
+    for (_, stored) in resources.reference_grants.entries() {
         let mut sink = diag::Sink::new(stored, &mut diagnostics);
         fields::reference_grant::check(&stored.object, &mut sink);
     }
 
-    let mut backends = IndexMap::with_capacity(resources.backends.len());
-    for (key, raw) in sorted_entries(&resources.backends) {
-        let report = backend::backend_report(raw, resources, options, &mut diagnostics);
-        backends.insert(key.clone(), report);
-    }
+    let backends = reports_by_key(&resources.backends, |_, raw| {
+        backend::backend_report(raw, resources, options, &mut diagnostics)
+    });
 
     let mut parents = routes::Parents {
         handled: IndexMap::new(),
@@ -177,19 +209,18 @@ pub fn validate(resources: &Resources, options: &Options) -> Report {
         }
     }
 
-    let mut routes = IndexMap::with_capacity(resources.http_routes.len());
     let mut regexes = regex_match::RegexChecks::new(options.regex_size_limit);
-    for (key, raw) in sorted_entries(&resources.http_routes) {
+    // A route's report depends only on the route and the other kinds; what routes share (the
+    // listeners' attachment counts, the regex verdicts) comes out the same in any order.
+    let routes = reports_by_key(&resources.http_routes, |key, raw| {
         let referrer = backend_refs::Referrer {
             resources,
             grants: &grants,
             kind: "HTTPRoute",
             namespace: &key.namespace,
         };
-        let report =
-            routes::route_report(raw, &referrer, &mut parents, &mut regexes, &mut diagnostics);
-        routes.insert(key.clone(), report);
-    }
+        routes::route_report(raw, &referrer, &mut parents, &mut regexes, &mut diagnostics)
+    });
 
     let gateways = parents
         .handled
