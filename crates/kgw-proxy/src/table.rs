@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use arc_swap::ArcSwap;
 use http::uri::Authority;
 use kgw_api::kgateway::{AwsAuth, Backend, BackendConfigPolicy};
-use kgw_api::{ObjectKey, Resources};
+use kgw_api::{ObjectKey, Resources, SmolStr};
 use kgw_resolve::{GatewayTable, RouteTable};
 use kgw_rewrite::backend::{LambdaTarget, RoundRobin, StaticEndpoints};
 use kgw_validate::report::{BackendRefReport, Report, ResolvedBackend};
@@ -196,9 +196,10 @@ impl Snapshot {
     }
 }
 
-/// Values by namespace and name, looked up with borrowed strings (no key is built per request).
+/// Values by namespace and name, looked up with borrowed strings (no key is built per request);
+/// the keys share the `ObjectKey`s' strings (inline up to 23 bytes) instead of copying them.
 #[derive(Debug)]
-struct ByName<T>(foldhash::HashMap<String, foldhash::HashMap<String, T>>);
+struct ByName<T>(foldhash::HashMap<SmolStr, foldhash::HashMap<SmolStr, T>>);
 
 impl<T> ByName<T> {
     fn get(&self, namespace: &str, name: &str) -> Option<&T> {
@@ -208,12 +209,12 @@ impl<T> ByName<T> {
 
 impl<'k, T> FromIterator<(&'k ObjectKey, T)> for ByName<T> {
     fn from_iter<I: IntoIterator<Item = (&'k ObjectKey, T)>>(entries: I) -> Self {
-        let mut map: foldhash::HashMap<String, foldhash::HashMap<String, T>> =
+        let mut map: foldhash::HashMap<SmolStr, foldhash::HashMap<SmolStr, T>> =
             foldhash::HashMap::default();
         for (key, value) in entries {
-            map.entry(key.namespace.to_string())
+            map.entry(key.namespace.clone())
                 .or_default()
-                .insert(key.name.to_string(), value);
+                .insert(key.name.clone(), value);
         }
         Self(map)
     }
