@@ -290,7 +290,54 @@ mod tests {
     use kgw_api::ObjectKey;
     use proptest::prelude::*;
 
-    use super::{apply_permutation, order_prefix};
+    use super::{apply_permutation, order_prefix, reports_by_key};
+
+    #[test]
+    fn reports_are_computed_in_store_order_and_keyed_in_key_order() {
+        let backend = |namespace: &str, name: &str| {
+            format!(
+                "apiVersion: gateway.kgateway.dev/v1alpha1\nkind: Backend\n\
+                 metadata: {{name: {name}, namespace: {namespace}}}\n\
+                 spec: {{static: {{hosts: [{{host: h, port: 80}}]}}}}\n"
+            )
+        };
+        let manifest = [
+            ("b", "mm"),
+            ("a", "nn"),
+            ("b", "kk"),
+            ("a", "a-long-name-beyond-16-bytes"),
+        ]
+        .map(|(namespace, name)| backend(namespace, name))
+        .join("---\n");
+        let resources = kgw_api::load::load_str(
+            "order.yaml",
+            &manifest,
+            &kgw_api::load::LoadOptions::default(),
+        )
+        .unwrap();
+        let mut visited = Vec::new();
+        let reports = reports_by_key(&resources.backends, |key, _| {
+            visited.push(key.to_string());
+            visited.len()
+        });
+        // Visited as loaded (the order their parts lie in memory), keyed in key order, each
+        // report staying with its own key.
+        assert_eq!(
+            visited,
+            ["b/mm", "a/nn", "b/kk", "a/a-long-name-beyond-16-bytes"]
+        );
+        let keyed: Vec<(String, usize)> =
+            reports.iter().map(|(k, &v)| (k.to_string(), v)).collect();
+        assert_eq!(
+            keyed,
+            [
+                ("a/a-long-name-beyond-16-bytes".to_owned(), 4),
+                ("a/nn".to_owned(), 2),
+                ("b/kk".to_owned(), 3),
+                ("b/mm".to_owned(), 1),
+            ]
+        );
+    }
 
     proptest! {
         #[test]
