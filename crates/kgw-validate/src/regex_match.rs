@@ -116,11 +116,20 @@ impl RegexChecker {
     }
 
     fn check(&mut self, pattern: &str) -> Result<(), String> {
-        let anchored = parse_anchored(&mut self.parser, pattern)?;
-        self.compiler
-            .build_from_hir(&anchored)
-            .map(drop)
-            .map_err(|_| too_big(pattern, self.size_limit))
+        let verdict = parse_anchored(&mut self.parser, pattern).and_then(|anchored| {
+            self.compiler
+                .build_from_hir(&anchored)
+                .map(drop)
+                .map_err(|_| too_big(pattern, self.size_limit))
+        });
+        if verdict.is_err() {
+            // regex-syntax 0.8 leaves a parser that returned an error half-way through its
+            // state, and its next parse panics (`𖫐\p ` and then `/`: the translator finds two
+            // expressions on its stack; rust-lang/regex#1392 for the syntax-tree parser). Errors
+            // are rare, so both parts are rebuilt after every one.
+            *self = Self::new(self.size_limit);
+        }
+        verdict
     }
 }
 
@@ -153,6 +162,30 @@ impl<'a> RegexChecks<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checker_survives_its_errors() {
+        // Each kind of failure (syntax tree, translation, size), then patterns that must still
+        // be judged on their own: reusing regex-syntax's parser after an error used to panic.
+        let mut checker = RegexChecker::new(1024);
+        for bad in [
+            "(unclosed",
+            "𖫐\\p ",
+            "\\p{Nope}",
+            "a{5",
+            "\\w{1000}\\w{1000}",
+        ] {
+            assert!(checker.check(bad).is_err(), "{bad}");
+            for good in ["/", "/a(b|c)*", "(?x) a # comment"] {
+                assert_eq!(checker.check(good), Ok(()), "{good} after {bad}");
+            }
+            assert_eq!(
+                checker.check(bad),
+                check_full_match(bad, 1024),
+                "{bad} again"
+            );
+        }
+    }
 
     #[test]
     fn anchors_and_limits() {

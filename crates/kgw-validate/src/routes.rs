@@ -644,11 +644,17 @@ spec: {static: {hosts: [{host: example.com, port: 80}]}}
 
     #[test]
     fn bad_regex_is_an_invalid_match_not_a_dropped_rule() {
-        let rules = "  - matches:\n    - path: {type: RegularExpression, value: '(unclosed'}\n    - path: {type: PathPrefix, value: /ok}\n    backendRefs: [{name: svc, port: 8080}]";
-        let r = check(&docs(&[GATEWAY, SERVICE, &route(rules)]));
-        let rule = &r.routes[&route_key()].rules[0];
-        assert_eq!(rule.invalid_matches, [0]);
-        assert_eq!(with_code(&r, "invalid-regex").len(), 1);
+        // A syntax error and an unknown Unicode class, each followed by a regex that is fine:
+        // the checker, shared by every route of a validation, must still judge the next one.
+        for bad in ["(unclosed", "/\\p{Nope}"] {
+            let rules = format!(
+                "  - matches:\n    - path: {{type: RegularExpression, value: '{bad}'}}\n    - path: {{type: RegularExpression, value: '/ok/[a-z]+'}}\n    - path: {{type: PathPrefix, value: /ok}}\n    backendRefs: [{{name: svc, port: 8080}}]"
+            );
+            let r = check(&docs(&[GATEWAY, SERVICE, &route(&rules)]));
+            let rule = &r.routes[&route_key()].rules[0];
+            assert_eq!(rule.invalid_matches, [0], "{bad}");
+            assert_eq!(with_code(&r, "invalid-regex").len(), 1, "{bad}");
+        }
     }
 
     #[test]
