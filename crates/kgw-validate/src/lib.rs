@@ -142,13 +142,13 @@ fn reports_by_key<'s, T: Resource, R>(
     store: &'s Store<T>,
     mut report: impl FnMut(&'s ObjectKey, &'s Stored<T>) -> R,
 ) -> IndexMap<ObjectKey, R> {
-    let mut reports: Vec<Option<(&ObjectKey, R)>> = store
+    let mut reports: Vec<(&ObjectKey, R)> = store
         .entries()
-        .map(|(key, stored)| Some((key, report(key, stored))))
+        .map(|(key, stored)| (key, report(key, stored)))
         .collect();
-    key_order(store)
+    apply_permutation(&mut reports, &mut key_order(store));
+    reports
         .into_iter()
-        .filter_map(|position| reports[position].take())
         .map(|(key, report)| (key.clone(), report))
         .collect()
 }
