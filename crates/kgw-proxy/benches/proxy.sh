@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Same upstream behind nginx-as-proxy and behind `kgw serve`, same wrk run; prints req/s, p99,
-# and the CPU time and context switches each target's threads spent per request.
+# Same upstream behind nginx-as-proxy, behind `kgw serve`, and behind the bare hyper proxy of
+# `examples/hyper_floor.rs` (what hyper alone costs, none of kgw's work), same wrk run; prints
+# req/s, p99, and the CPU time and context switches each target's threads spent per request.
 # Usage: crates/kgw-proxy/benches/proxy.sh [DURATION=10s] [CONNECTIONS=32]
 # Not part of CI: numbers depend on the machine (2 shared cores here: wrk, the proxy and the
 # upstream compete for them).
@@ -17,7 +18,7 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nginx wrk >/dev/null
 fi
 
-UPSTREAM_PORT=18090 NGINX_PORT=18091 KGW_PORT=18092
+UPSTREAM_PORT=18090 NGINX_PORT=18091 KGW_PORT=18092 FLOOR_PORT=18093
 mkdir -p "$WORK/upstream/logs" "$WORK/nginx/logs"
 # The upstream (`return 200`) runs in an nginx process of its own, and both proxies forward to
 # it. Serving it from the proxying nginx's own workers (one config) would let nginx answer its
@@ -62,13 +63,20 @@ mkdir -p "$WORK/kgw"
 sed "s/host: jsonplaceholder.typicode.com/host: 127.0.0.1/; s/port: 80/port: $UPSTREAM_PORT/" \
   "$ROOT/docs/examples/static-backend/backend.yaml" >"$WORK/kgw/backend.yaml"
 cp "$ROOT/docs/examples/static-backend/gateway.yaml" "$ROOT/docs/examples/static-backend/route.yaml" "$WORK/kgw/"
-(cd "$ROOT" && CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target} cargo build -q --release -p kgw-cli)
-RUST_LOG=warn "${CARGO_TARGET_DIR:-$ROOT/target}/release/kgw" serve \
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+(cd "$ROOT" && CARGO_TARGET_DIR=$TARGET cargo build -q --release -p kgw-cli &&
+  CARGO_TARGET_DIR=$TARGET cargo build -q --release -p kgw-proxy --example hyper_floor)
+RUST_LOG=warn "$TARGET/release/kgw" serve \
   --gateway kgateway-system/http --listen "8080=127.0.0.1:$KGW_PORT" "$WORK/kgw" >/dev/null &
 KGW_PID=$!
 PIDS+=("$KGW_PID")
+# The floor: hyper's HTTP/1 server and client with one runtime per core, as `kgw serve` runs
+# them, and nothing else.
+"$TARGET/release/examples/hyper_floor" "127.0.0.1:$FLOOR_PORT" "127.0.0.1:$UPSTREAM_PORT" &
+FLOOR_PID=$!
+PIDS+=("$FLOOR_PID")
 
-for port in $UPSTREAM_PORT $NGINX_PORT $KGW_PORT; do
+for port in $UPSTREAM_PORT $NGINX_PORT $KGW_PORT $FLOOR_PORT; do
   for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: static.example' "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
@@ -113,11 +121,14 @@ read -r direct_rps direct_p99 direct_cpu < <(run direct $UPSTREAM_PORT $(workers
 # shellcheck disable=SC2046
 read -r nginx_rps nginx_p99 nginx_cpu < <(run nginx $NGINX_PORT $(workers nginx))
 read -r kgw_rps kgw_p99 kgw_cpu < <(run kgw $KGW_PORT "$KGW_PID")
+read -r floor_rps floor_p99 floor_cpu < <(run floor $FLOOR_PORT "$FLOOR_PID")
 printf '%-22s %12s %10s   %s\n' target 'req/s' 'p99 (ms)' \
   'per request: user µs, system µs, voluntary and involuntary switches of the target'"'"'s threads'
 printf '%-22s %12s %10s   %s\n' 'upstream (direct)' "$direct_rps" "$direct_p99" "$direct_cpu"
 printf '%-22s %12s %10s   %s\n' 'nginx proxy' "$nginx_rps" "$nginx_p99" "$nginx_cpu"
 printf '%-22s %12s %10s   %s\n' 'kgw-proxy' "$kgw_rps" "$kgw_p99" "$kgw_cpu"
+printf '%-22s %12s %10s   %s\n' 'hyper floor' "$floor_rps" "$floor_p99" "$floor_cpu"
 echo "after: $(uptime)"
-awk -v k="$kgw_rps" -v n="$nginx_rps" -v kp="$kgw_p99" -v np="$nginx_p99" \
-  'BEGIN { printf "kgw/nginx req/s ratio: %.2fx   p99 ratio: %.2fx\n", k/n, kp/np }'
+awk -v k="$kgw_rps" -v n="$nginx_rps" -v kp="$kgw_p99" -v np="$nginx_p99" -v f="$floor_rps" -v fp="$floor_p99" \
+  'BEGIN { printf "kgw/nginx req/s ratio: %.2fx   p99 ratio: %.2fx\n", k/n, kp/np
+           printf "hyper floor/nginx req/s ratio: %.2fx   p99 ratio: %.2fx\n", f/n, fp/np }'
