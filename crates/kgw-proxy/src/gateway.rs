@@ -178,6 +178,7 @@ impl Gateway {
     pub(crate) fn connection_service(&self, info: ConnectionInfo) -> ConnectionService {
         ConnectionService {
             inner: Arc::new((self.clone(), info)),
+            clock: None,
         }
     }
 

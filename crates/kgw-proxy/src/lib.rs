@@ -17,6 +17,7 @@ pub mod endpoints;
 pub mod fault;
 mod filters;
 mod gateway;
+mod head_timeout;
 mod lambda;
 pub mod metrics;
 mod pool;

@@ -22,11 +22,14 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::body::ProxyBody;
 use crate::fault::status_response;
 use crate::gateway::{ConnectionInfo, Gateway, Routed};
+use crate::head_timeout::{BusyGuard, ConnectionClock, GuardedBody, HeadTimeouts};
 
 /// Limits and timeouts of the downstream (client-facing) side.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Time allowed for a client to send a complete request head (slowloris protection).
+    /// Time allowed for a client to send a complete request head (slowloris protection), and
+    /// for a keep-alive connection to start its next one. Enforced on a coarse clock for
+    /// HTTP/1: up to a tenth of the timeout (at most 1 s) late.
     pub header_read_timeout: Duration,
     /// Largest request head accepted, in bytes (HTTP/1 read buffer; at least 8192).
     pub max_header_bytes: usize,
@@ -123,6 +126,9 @@ impl BoundServer {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) {
         let options = self.gateway.server_options().clone();
         let connections = Connections::new(self.gateway.clone(), &options);
+        // In a set of its own so that it ends with this future, even one dropped half-way.
+        let mut sweeper = tokio::task::JoinSet::new();
+        sweeper.spawn(Arc::clone(&connections.head_timeouts).sweep());
         let workers = options
             .worker_threads
             .map(|threads| Workers::start(threads, &connections));
@@ -193,6 +199,7 @@ impl BoundServer {
         if let Some(workers) = workers {
             workers.stop().await;
         }
+        sweeper.abort_all();
     }
 }
 
@@ -236,14 +243,15 @@ struct Connections {
     /// of the preface.
     auto: auto::Builder<TokioExecutor>,
     header_read_timeout: Duration,
+    /// The header read timeout of HTTP/1 connections (hyper's own is off for them).
+    head_timeouts: Arc<HeadTimeouts>,
 }
 
 impl Connections {
     fn new(gateway: Gateway, options: &ServerOptions) -> Self {
         let mut http1 = http1::Builder::new();
         http1
-            .timer(TokioTimer::new())
-            .header_read_timeout(options.header_read_timeout)
+            .header_read_timeout(None)
             .max_buf_size(options.max_header_bytes.max(8192))
             .max_headers(options.max_headers);
         let mut auto = auto::Builder::new(TokioExecutor::new());
@@ -260,6 +268,7 @@ impl Connections {
             http1,
             auto,
             header_read_timeout: options.header_read_timeout,
+            head_timeouts: HeadTimeouts::new(options.header_read_timeout),
         }
     }
 
@@ -275,25 +284,27 @@ impl Connections {
                 () = watcher.stopped() => return,
                 sniffed = tokio::time::timeout(connections.header_read_timeout, sniff(&stream)) => sniffed,
             };
-            let service = connections.gateway.connection_service(info);
+            let mut service = connections.gateway.connection_service(info);
             let io = TokioIo::new(stream);
             let result = match sniffed {
                 Ok(Ok(Sniffed::Http1)) => {
+                    let clock = connections.head_timeouts.register();
+                    service.clock = Some(Arc::clone(&clock));
                     let connection = connections
                         .http1
                         .serve_connection(io, service)
                         .with_upgrades();
-                    watcher
-                        .watch(connection)
-                        .await
-                        .map_err(|error| crate::fault::error_chain(&error))
+                    match watcher.watch(connection, Some(&clock)).await {
+                        Some(result) => result.map_err(|error| crate::fault::error_chain(&error)),
+                        None => Err("no request head within the header read timeout".to_owned()),
+                    }
                 }
                 Ok(Ok(Sniffed::Auto)) => {
                     let connection = connections.auto.serve_connection_with_upgrades(io, service);
-                    watcher
-                        .watch(connection)
-                        .await
-                        .map_err(|error| crate::fault::error_chain(&*error))
+                    match watcher.watch(connection, None).await {
+                        Some(result) => result.map_err(|error| crate::fault::error_chain(&*error)),
+                        None => Err("no request head within the header read timeout".to_owned()),
+                    }
                 }
                 Ok(Err(error)) => Err(error.to_string()),
                 Err(_) => Err("no request within the header read timeout".to_owned()),
@@ -419,14 +430,24 @@ impl Watcher {
         notified.await;
     }
 
-    /// Runs `connection` to its end, asking it to finish once shutdown starts.
-    async fn watch<C: GracefulConnection>(&self, connection: C) -> C::Output {
+    /// Runs `connection` to its end, asking it to finish once shutdown starts; `None` when it
+    /// was closed because its `clock` expired (no request head within the header read
+    /// timeout).
+    async fn watch<C: GracefulConnection>(
+        &self,
+        connection: C,
+        clock: Option<&ConnectionClock>,
+    ) -> Option<C::Output> {
         let notified = self.inner.stop.notified();
         let mut notified = std::pin::pin!(notified);
         let mut connection = std::pin::pin!(connection);
         let mut registered = false;
+        let mut clock_registered = false;
         let mut shutting_down = false;
         std::future::poll_fn(|cx| {
+            if clock.is_some_and(|clock| clock.expired(cx, &mut clock_registered)) {
+                return std::task::Poll::Ready(None);
+            }
             if !shutting_down {
                 // The first poll registers this task's waker with `stop`; it stays registered
                 // (a task's waker wakes that task wherever it runs), so later polls only read
@@ -442,7 +463,7 @@ impl Watcher {
                     connection.as_mut().start_shutdown();
                 }
             }
-            connection.as_mut().poll(cx)
+            connection.as_mut().poll(cx).map(Some)
         })
         .await
     }
@@ -532,10 +553,13 @@ impl Workers {
 #[derive(Clone)]
 pub(crate) struct ConnectionService {
     pub(crate) inner: std::sync::Arc<(Gateway, ConnectionInfo)>,
+    /// The connection's header read timeout clock (HTTP/1 only): busy from each request's
+    /// head until its response body has been written.
+    pub(crate) clock: Option<Arc<ConnectionClock>>,
 }
 
 impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
-    type Response = http::Response<ProxyBody>;
+    type Response = http::Response<GuardedBody>;
     type Error = std::convert::Infallible;
     type Future = ResponseFuture;
 
@@ -544,6 +568,7 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
     /// future starts at the upstream exchange: [`Gateway::handle`]'s chain of nested futures,
     /// each moved into its parent, cost a few KB of copying per request.
     fn call(&self, request: http::Request<Incoming>) -> ResponseFuture {
+        let busy = self.clock.as_ref().map(ConnectionClock::busy);
         let (gateway, info) = &*self.inner;
         let counters = gateway.counters();
         counters.count_request();
@@ -552,9 +577,10 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
                 let in_flight = InFlightRequest {
                     inner: self.inner.clone(),
                 };
-                return ResponseFuture::Forwarding(Box::pin(Gateway::forward(
-                    in_flight, forwarding,
-                )));
+                return ResponseFuture {
+                    state: Answer::Forwarding(Box::pin(Gateway::forward(in_flight, forwarding))),
+                    busy,
+                };
             }
             Routed::Respond(response) => response,
             // Never with `pass_unmatched` false; answered as `Gateway::handle` would.
@@ -562,12 +588,21 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
         };
         counters.record_status(response.status());
         counters.count_finished();
-        ResponseFuture::Ready(Some(response))
+        ResponseFuture {
+            state: Answer::Ready(Some(response)),
+            busy,
+        }
     }
 }
 
 /// The response to one request of a connection.
-pub(crate) enum ResponseFuture {
+pub(crate) struct ResponseFuture {
+    state: Answer,
+    /// Handed to the response body, so that the connection stays busy until it is written.
+    busy: Option<BusyGuard>,
+}
+
+enum Answer {
     /// Answered without forwarding; `None` once taken.
     Ready(Option<http::Response<ProxyBody>>),
     /// On its way upstream.
@@ -575,20 +610,23 @@ pub(crate) enum ResponseFuture {
 }
 
 impl Future for ResponseFuture {
-    type Output = Result<http::Response<ProxyBody>, std::convert::Infallible>;
+    type Output = Result<http::Response<GuardedBody>, std::convert::Infallible>;
 
     fn poll(
         self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        match self.get_mut() {
-            Self::Forwarding(future) => future.as_mut().poll(cx).map(Ok),
+        let this = self.get_mut();
+        let response = match &mut this.state {
+            Answer::Forwarding(future) => std::task::ready!(future.as_mut().poll(cx)),
             // Polled again after completion (hyper never does): answered with a 500 rather
             // than a panic.
-            Self::Ready(response) => std::task::Poll::Ready(Ok(response
+            Answer::Ready(response) => response
                 .take()
-                .unwrap_or_else(|| status_response(http::StatusCode::INTERNAL_SERVER_ERROR)))),
-        }
+                .unwrap_or_else(|| status_response(http::StatusCode::INTERNAL_SERVER_ERROR)),
+        };
+        let busy = this.busy.take();
+        std::task::Poll::Ready(Ok(response.map(|body| GuardedBody::new(body, busy))))
     }
 }
 

@@ -704,3 +704,76 @@ async fn websocket_bytes_flow_both_ways_after_the_upgrade() {
     drop(ws);
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_header_read_timeout_spares_slow_responses_and_closes_idle_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // An upstream whose response body trickles in for longer than the header read timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0_u8; 1];
+            if stream.read(&mut byte).await.unwrap() == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n")
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            stream.write_all(b"abc").await.unwrap();
+        }
+        // Kept open: the pool may keep the connection.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    });
+    let mut options = GatewayOptions::default();
+    options.server.header_read_timeout = Duration::from_millis(200);
+    let running = start(&json_backend_route(upstream_addr), options).await;
+
+    let mut client = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: static.example\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0_u8; 1024];
+    while !answer.ends_with(b"abcabcabc") {
+        let read = tokio::time::timeout(Duration::from_secs(3), client.read(&mut buf))
+            .await
+            .expect("the response stalled")
+            .unwrap();
+        assert!(
+            read > 0,
+            "closed mid-response after {:?}: {}",
+            started.elapsed(),
+            String::from_utf8_lossy(&answer)
+        );
+        answer.extend_from_slice(&buf[..read]);
+    }
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+
+    // Now idle, waiting for a next request head that never comes: closed after the timeout.
+    let idle = Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(3), client.read(&mut buf))
+        .await
+        .expect("the idle keep-alive connection was not closed");
+    assert_eq!(read.unwrap(), 0);
+    assert!(
+        idle.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        idle.elapsed()
+    );
+    running.shutdown().await;
+}
