@@ -16,7 +16,8 @@
 //!   than the timeout as expired, waking their task, which then closes the connection.
 //!
 //! Same rule as hyper's (a connection waiting for a request head longer than the timeout is
-//! closed without an answer), enforced at most one tick late, for a few atomic operations per
+//! closed without an answer), enforced to within one tick either way (the idle time starts at
+//! the last tick's time, and is checked at the next ticks), for a few atomic operations per
 //! request.
 
 use std::pin::Pin;

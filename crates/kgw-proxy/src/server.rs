@@ -29,7 +29,7 @@ use crate::head_timeout::{BusyGuard, ConnectionClock, GuardedBody, HeadTimeouts}
 pub struct ServerOptions {
     /// Time allowed for a client to send a complete request head (slowloris protection), and
     /// for a keep-alive connection to start its next one. Enforced on a coarse clock for
-    /// HTTP/1: up to a tenth of the timeout (at most 1 s) late.
+    /// HTTP/1: to within a tenth of the timeout (at most 1 s) either way.
     pub header_read_timeout: Duration,
     /// Largest request head accepted, in bytes (HTTP/1 read buffer; at least 8192).
     pub max_header_bytes: usize,
