@@ -34,7 +34,7 @@ use crate::body::{BoxError, ProxyBody};
 
 /// The header read timeout of one server's HTTP/1 connections.
 pub(crate) struct HeadTimeouts {
-    timeout_ms: u64,
+    timeout: Duration,
     tick: Duration,
     epoch: Instant,
     /// Milliseconds since `epoch`, as of the last tick.
@@ -46,12 +46,17 @@ impl HeadTimeouts {
     pub(crate) fn new(timeout: Duration) -> Arc<Self> {
         let tick = (timeout / 10).clamp(Duration::from_millis(10), Duration::from_secs(1));
         Arc::new(Self {
-            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            timeout,
             tick,
             epoch: Instant::now(),
             now_ms: AtomicU64::new(0),
             clocks: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The header read timeout.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// A clock for a new HTTP/1 connection, idle from now.
@@ -82,6 +87,7 @@ impl HeadTimeouts {
 
     fn expire_idle(&self) {
         let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let timeout_ms = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX);
         self.now_ms.store(now, Ordering::SeqCst);
         self.clocks
             .lock()
@@ -96,7 +102,7 @@ impl HeadTimeouts {
                     && clock
                         .idle_since_ms
                         .load(Ordering::SeqCst)
-                        .saturating_add(self.timeout_ms)
+                        .saturating_add(timeout_ms)
                         <= now
                     && !clock.expired.swap(true, Ordering::SeqCst)
                 {

@@ -242,8 +242,8 @@ struct Connections {
     /// HTTP/2 with prior knowledge (h2c), and the rare client whose first packet holds only part
     /// of the preface.
     auto: auto::Builder<TokioExecutor>,
-    header_read_timeout: Duration,
-    /// The header read timeout of HTTP/1 connections (hyper's own is off for them).
+    /// The header read timeout: for every connection's first bytes, and for HTTP/1 request
+    /// heads (hyper's own is off for them).
     head_timeouts: Arc<HeadTimeouts>,
 }
 
@@ -267,7 +267,6 @@ impl Connections {
             gateway,
             http1,
             auto,
-            header_read_timeout: options.header_read_timeout,
             head_timeouts: HeadTimeouts::new(options.header_read_timeout),
         }
     }
@@ -282,10 +281,11 @@ impl Connections {
             let sniffed = tokio::select! {
                 biased;
                 () = watcher.stopped() => return,
-                sniffed = tokio::time::timeout(connections.header_read_timeout, sniff(&stream)) => sniffed,
+                sniffed = tokio::time::timeout(connections.head_timeouts.timeout(), sniff(&stream)) => sniffed,
             };
             let mut service = connections.gateway.connection_service(info);
             let io = TokioIo::new(stream);
+            // `None`: the header read timeout ended it, before its first bytes or later.
             let result = match sniffed {
                 Ok(Ok(Sniffed::Http1)) => {
                     let clock = connections.head_timeouts.register();
@@ -294,21 +294,18 @@ impl Connections {
                         .http1
                         .serve_connection(io, service)
                         .with_upgrades();
-                    match watcher.watch(connection, Some(&clock)).await {
-                        Some(result) => result.map_err(|error| crate::fault::error_chain(&error)),
-                        None => Err("no request head within the header read timeout".to_owned()),
-                    }
+                    (watcher.watch(connection, Some(&clock)).await)
+                        .map(|result| result.map_err(|error| crate::fault::error_chain(&error)))
                 }
                 Ok(Ok(Sniffed::Auto)) => {
                     let connection = connections.auto.serve_connection_with_upgrades(io, service);
-                    match watcher.watch(connection, None).await {
-                        Some(result) => result.map_err(|error| crate::fault::error_chain(&*error)),
-                        None => Err("no request head within the header read timeout".to_owned()),
-                    }
+                    (watcher.watch(connection, None).await)
+                        .map(|result| result.map_err(|error| crate::fault::error_chain(&*error)))
                 }
-                Ok(Err(error)) => Err(error.to_string()),
-                Err(_) => Err("no request within the header read timeout".to_owned()),
-            };
+                Ok(Err(error)) => Some(Err(error.to_string())),
+                Err(_) => None,
+            }
+            .unwrap_or_else(|| Err("no request head within the header read timeout".to_owned()));
             if let Err(error) = result {
                 tracing::debug!(%remote, %error, "connection ended with an error");
             }
